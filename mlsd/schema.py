@@ -1,0 +1,189 @@
+"""The one schema for framework and case files.
+
+Every model forbids unknown keys, so a typo in a case file is an error that
+names the field rather than a silently ignored key. `json_schema()` exports
+the same rules for editors (see `mlsd validate --schema`).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+FORMAT_VERSION = 1
+
+Level = Literal["mid", "senior", "staff"]
+LEVELS: tuple[str, ...] = ("mid", "senior", "staff")
+Difficulty = Literal["easy", "medium", "hard"]
+
+_ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _non_blank(items: list[str], what: str) -> list[str]:
+    for item in items:
+        if not item or not item.strip():
+            raise ValueError(f"{what} must not contain blank entries")
+    return items
+
+
+# ---------------------------------------------------------------- framework
+
+
+class FrameworkStep(_Strict):
+    id: str = Field(pattern=_ID_PATTERN, description="Stable step id, e.g. 'data'.")
+    title: str = Field(min_length=1)
+    goal: str = Field(min_length=1, description="What a good answer to this step covers.")
+    question: str = Field(min_length=1, description="Generic question, used when a case has none.")
+    minutes: float = Field(gt=0, description="Default time budget in a 45-minute interview.")
+
+
+class Framework(_Strict):
+    format_version: Literal[1]
+    id: str = Field(pattern=_ID_PATTERN)
+    title: str = Field(min_length=1)
+    description: str = ""
+    steps: list[FrameworkStep] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_step_ids(self) -> "Framework":
+        seen: set[str] = set()
+        for step in self.steps:
+            if step.id in seen:
+                raise ValueError(f"duplicate step id '{step.id}'")
+            seen.add(step.id)
+        return self
+
+    def step(self, step_id: str) -> FrameworkStep:
+        for step in self.steps:
+            if step.id == step_id:
+                return step
+        raise KeyError(step_id)
+
+    @property
+    def step_ids(self) -> list[str]:
+        return [s.id for s in self.steps]
+
+    @property
+    def total_minutes(self) -> float:
+        return sum(s.minutes for s in self.steps)
+
+
+# --------------------------------------------------------------------- case
+
+
+class Reference(_Strict):
+    id: str = Field(pattern=_ID_PATTERN)
+    authors: str = Field(min_length=1, description="e.g. 'He et al.' or 'Uber Engineering'.")
+    year: int = Field(ge=1950, le=2100)
+    title: str = Field(min_length=1)
+    venue: str = Field(default="", description="Conference, journal or blog.")
+    url: str = ""
+    note: str = Field(default="", description="What the case takes from it.")
+
+    def cite(self) -> str:
+        venue = f", {self.venue}" if self.venue else ""
+        return f"{self.authors} ({self.year}). {self.title}{venue}."
+
+
+class Concept(_Strict):
+    id: str = Field(pattern=_ID_PATTERN)
+    label: str = Field(min_length=1, description="Short human name of the concept.")
+    weight: float = Field(gt=0, le=5)
+    level: Level
+    phrasings: list[str] = Field(
+        min_length=1,
+        description="Phrases that show the concept; words may come in any order and inflection.",
+    )
+    why: str = Field(min_length=1, description="Why it matters; shown when missed.")
+    hint: str = Field(default="", description="A nudge shown when missed; defaults to the label.")
+
+    @field_validator("phrasings")
+    @classmethod
+    def _phrasings_not_blank(cls, value: list[str]) -> list[str]:
+        return _non_blank(value, "phrasings")
+
+
+class RedFlag(_Strict):
+    id: str = Field(pattern=_ID_PATTERN)
+    claim: str = Field(min_length=1, description="The wrong claim, stated as a candidate would.")
+    phrasings: list[str] = Field(min_length=1, description="Phrases that make the wrong claim.")
+    penalty: float = Field(gt=0, le=1, description="Score points subtracted when raised.")
+    why: str = Field(min_length=1, description="Why the claim is wrong.")
+
+    @field_validator("phrasings")
+    @classmethod
+    def _phrasings_not_blank(cls, value: list[str]) -> list[str]:
+        return _non_blank(value, "phrasings")
+
+
+class Rubric(_Strict):
+    concepts: list[Concept] = Field(min_length=1)
+    red_flags: list[RedFlag] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> "Rubric":
+        ids = [c.id for c in self.concepts] + [r.id for r in self.red_flags]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"duplicate rubric ids: {', '.join(dupes)}")
+        return self
+
+
+class CaseStep(_Strict):
+    question: str = Field(min_length=1, description="The interviewer's question, in the case's terms.")
+    hints: list[str] = Field(default_factory=list, description="From a nudge to a near-giveaway.")
+    follow_ups: list[str] = Field(default_factory=list, description="Probes that push deeper.")
+    rubric: Rubric
+    model_answer: str = Field(min_length=1)
+    references: list[str] = Field(default_factory=list, description="Reference ids of the case.")
+    labs: list[str] = Field(default_factory=list, description="Lab ids that demonstrate this step.")
+
+
+class Fact(_Strict):
+    id: str = Field(pattern=_ID_PATTERN)
+    topic: str = Field(min_length=1, description="e.g. 'Scale', 'Latency budget'.")
+    asks: list[str] = Field(min_length=1, description="Phrasings of the question that asks for it.")
+    answer: str = Field(min_length=1, description="The interviewer's reply, in character.")
+
+
+class Case(_Strict):
+    format_version: Literal[1]
+    id: str = Field(pattern=_ID_PATTERN)
+    title: str = Field(min_length=1)
+    difficulty: Difficulty
+    framework: str = Field(default="seven-step", pattern=_ID_PATTERN)
+    companies: list[str] = Field(default_factory=list, description="Companies known to ask it.")
+    summary: str = Field(default="", description="One line for `mlsd list`.")
+    prompt: str = Field(min_length=1, description="The problem as the interviewer states it.")
+    facts: list[Fact] = Field(default_factory=list)
+    tradeoffs: list[str] = Field(default_factory=list)
+    references: list[Reference] = Field(default_factory=list)
+    steps: dict[str, CaseStep] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> "Case":
+        known = {r.id for r in self.references}
+        for step_id, step in self.steps.items():
+            for ref in step.references:
+                if ref not in known:
+                    raise ValueError(f"step '{step_id}' cites unknown reference '{ref}'")
+        return self
+
+    def reference(self, ref_id: str) -> Reference:
+        for ref in self.references:
+            if ref.id == ref_id:
+                return ref
+        raise KeyError(ref_id)
+
+
+def json_schema() -> dict:
+    """JSON Schema of a case file, for editors (yaml-language-server and the like)."""
+    schema = Case.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "mlsd case"
+    return schema
