@@ -1,0 +1,114 @@
+"""`mlsd lab`: list, run and render the runnable toy-model labs.
+
+Thin on purpose: the labs, their registry, rendering and plotting live in mlsd.labs.
+Heavy libraries (numpy, scikit-learn, xgboost, matplotlib) load only when a lab runs.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+
+def _resolve(target: str):
+    """A lab id -> [that lab]; a case id -> all its labs in step order; else UserError."""
+    from mlsd.errors import UserError
+    from mlsd.labs.registry import all_labs, get_lab
+    from mlsd.labs.render import sort_labs
+
+    specs = all_labs()
+    try:
+        return [get_lab(target)]
+    except KeyError:
+        pass
+    of_case = [spec for spec in specs if spec.case == target]
+    if of_case:
+        return sort_labs(of_case)
+    cases = sorted({spec.case for spec in specs})
+    hint = f"; cases with labs: {', '.join(cases)}" if cases else ""
+    raise UserError(f"unknown lab or case '{target}' (see `mlsd lab --list`){hint}")
+
+
+def lab_command(
+    target: Annotated[
+        Optional[str],
+        typer.Argument(metavar="[LAB_ID|CASE]", help="A lab id (e.g. ctr-downsampling) or a case id to run all its labs.",
+                       show_default=False),
+    ] = None,
+    list_: Annotated[
+        bool, typer.Option("--list", "-l", help="List labs by case and step (only those of CASE if given).")
+    ] = False,
+    seed: Annotated[
+        int, typer.Option("--seed", "-s", min=0, help="Random seed for the synthetic data and models.")
+    ] = 0,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print a JSON list of results (or of labs, with --list) and nothing else.")
+    ] = False,
+    plot_dir: Annotated[
+        Optional[pathlib.Path],
+        typer.Option("--plot-dir", file_okay=False, dir_okay=True, writable=True,
+                     help="Save each lab's plot as DIR/LAB_ID.png (needs matplotlib).", show_default=False),
+    ] = None,
+) -> None:
+    """Run toy models on synthetic data that show one design idea in real numbers."""
+    from mlsd.labs.registry import all_labs, run_lab
+    from mlsd.labs.render import render_lab_list, render_lab_result, sort_labs
+
+    console = Console()
+
+    if list_ or target is None:
+        specs = _resolve(target) if target is not None else sort_labs(all_labs())
+        if as_json:
+            rows = [{"id": s.id, "case": s.case, "step": s.step, "title": s.title, "summary": s.summary}
+                    for s in specs]
+            typer.echo(json.dumps(rows, indent=2))
+        else:
+            render_lab_list(specs, console)
+        return
+
+    specs = _resolve(target)
+    results = []
+    if as_json or len(specs) == 1:
+        for spec in specs:
+            results.append(run_lab(spec.id, seed=seed))
+            if not as_json:
+                render_lab_result(results[-1], console)
+    else:
+        from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                      TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
+                      console=console, transient=True) as progress:
+            task = progress.add_task(f"labs of {target}", total=len(specs))
+            for spec in specs:
+                progress.update(task, description=f"running {spec.id}")
+                results.append(run_lab(spec.id, seed=seed))
+                render_lab_result(results[-1], progress.console)
+                progress.advance(task)
+        total = sum(r.seconds for r in results)
+        console.print(f"[dim]{len(results)} labs of {target} in {total:.2f} s of compute[/dim]")
+
+    if plot_dir is not None:
+        from mlsd.labs.plot import save_plot
+
+        for result in results:
+            saved = save_plot(result, plot_dir / f"{result.id}.png")
+            if saved is not None and not as_json:
+                console.print(f"[dim]plot saved:[/dim] {saved}")
+
+    if as_json:
+        typer.echo(json.dumps([r.to_json() for r in results], indent=2))
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `lab` command to the main app."""
+    app.command(
+        "lab",
+        help="Run toy models on synthetic data that show one design idea in real numbers.\n\n"
+             "`mlsd lab --list` lists labs; `mlsd lab LAB_ID` runs one; `mlsd lab CASE` runs all of a case's labs.",
+        no_args_is_help=False,
+    )(lab_command)
