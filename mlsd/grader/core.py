@@ -1,0 +1,243 @@
+"""Rubric scoring: which concepts an answer shows, which wrong claims it makes.
+
+A phrasing matches when all its content terms occur close together in one
+sentence, in any order (see `mlsd.grader.text` for normalisation). A red
+flag counts only when its clause is not negated ("we won't use a random
+split" does not raise the random-split flag).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from mlsd.grader import text as textmod
+from mlsd.schema import LEVELS, Case, Concept, RedFlag, Rubric
+
+DEFAULT_LEVEL = "senior"
+
+# How much a concept of a given level counts for a candidate at a given level.
+# Concepts above the candidate's level are a bonus: they add to what was hit
+# but are not expected, so missing them costs nothing.
+_EXPECTED = {"mid": {"mid"}, "senior": {"mid", "senior"}, "staff": {"mid", "senior", "staff"}}
+BONUS_FACTOR = 0.5
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    label: str
+    evidence: str
+    level: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class Miss:
+    id: str
+    label: str
+    hint: str
+    why: str
+    level: str
+    weight: float
+    expected: bool  # False when the concept is above the candidate's level
+
+
+@dataclass(frozen=True)
+class RaisedFlag:
+    id: str
+    claim: str
+    evidence: str
+    why: str
+    penalty: float
+
+
+@dataclass
+class Grade:
+    case: str
+    step: str
+    level: str
+    score: float
+    answered: bool
+    hits: list[Hit] = field(default_factory=list)
+    misses: list[Miss] = field(default_factory=list)
+    red_flags: list[RaisedFlag] = field(default_factory=list)
+    advice: str = ""
+    notes: list[str] = field(default_factory=list)  # caps applied (stuffing, off-topic), for the report
+
+    def to_json(self) -> dict:
+        """The per-step object of the `mlsd grade --json` contract."""
+        return {
+            "step": self.step,
+            "score": round(self.score, 4),
+            "hit": [{"id": h.id, "evidence": h.evidence} for h in self.hits],
+            "missed": [{"id": m.id, "hint": m.hint, "why": m.why} for m in self.misses],
+            "red_flags": [{"id": f.id, "evidence": f.evidence, "why": f.why, "penalty": f.penalty}
+                          for f in self.red_flags],
+            "advice": self.advice,
+        }
+
+
+# ------------------------------------------------------------ matching
+
+
+def _window(n_terms: int) -> int:
+    """Largest token span a phrasing's terms may spread over in one sentence."""
+    return max(6, 3 * n_terms + 2)
+
+
+def find_phrase(sentence: textmod.Sentence, terms: tuple[str, ...]) -> tuple[int, int] | None:
+    """Smallest token span of `sentence` containing all `terms`, or None."""
+    if not terms:
+        return None
+    toks = sentence.tokens
+    wanted = set(terms)
+    positions = [i for i, tok in enumerate(toks) if tok.term in wanted]
+    if not positions:
+        return None
+    best: tuple[int, int] | None = None
+    for a_index, start in enumerate(positions):
+        seen: set[str] = set()
+        for end in positions[a_index:]:
+            seen.add(toks[end].term)
+            if len(seen) == len(wanted):
+                if best is None or end - start < best[1] - best[0]:
+                    best = (start, end)
+                break
+    if best is None or best[1] - best[0] + 1 > _window(len(wanted)):
+        return None
+    return best
+
+
+def _evidence(answer: str, sentence: textmod.Sentence, span: tuple[int, int]) -> str:
+    """The answer's own words around the match, trimmed to a readable length."""
+    start = sentence.tokens[span[0]].start
+    end = sentence.tokens[span[1]].end
+    # widen to a few words of context on each side, within the sentence
+    lo = max(sentence.start, start - 30)
+    hi = min(sentence.start + len(sentence.text), end + 30)
+    snippet = answer[lo:hi].strip()
+    if lo > sentence.start:
+        snippet = "…" + snippet.split(" ", 1)[-1] if " " in snippet else snippet
+    if hi < sentence.start + len(sentence.text):
+        snippet = (snippet.rsplit(" ", 1)[0] if " " in snippet else snippet) + "…"
+    return " ".join(snippet.split())
+
+
+_CLAUSE_BREAKS = frozenset({"but", "because", "since", "whereas", "while", "although", "though", "however", "so"})
+
+
+def is_negated(answer: str, sentence: textmod.Sentence, span: tuple[int, int]) -> bool:
+    """True when a negation cue governs the matched span's clause.
+
+    The clause runs from the last clause break (a comma, or a word such as
+    "but" / "because") before the match to the next one after it, so both
+    "we won't use a random split" and "a random split is not fine" count.
+    """
+    toks = sentence.tokens
+    begin = 0
+    for i in range(span[0] - 1, -1, -1):
+        between = answer[toks[i].end : toks[i + 1].start]
+        if "," in between or "(" in between or toks[i].raw in _CLAUSE_BREAKS:
+            begin = i + 1 if toks[i].raw in _CLAUSE_BREAKS or "," in between or "(" in between else i
+            break
+    finish = len(toks) - 1
+    for i in range(span[1] + 1, len(toks)):
+        between = answer[toks[i - 1].end : toks[i].start]
+        if "," in between or "(" in between or toks[i].raw in _CLAUSE_BREAKS:
+            finish = i - 1
+            break
+    return any(textmod.is_negation(toks[i].raw) for i in range(begin, finish + 1))
+
+
+@dataclass
+class _Match:
+    evidence: str
+    sentence_index: int
+
+
+def match_phrasings(answer: str, sents: list[textmod.Sentence], phrasings: list[str],
+                    *, respect_negation: bool) -> _Match | None:
+    for phrasing in phrasings:
+        terms = textmod.phrase_terms(phrasing)
+        for index, sentence in enumerate(sents):
+            span = find_phrase(sentence, terms)
+            if span is None:
+                continue
+            if respect_negation and is_negated(answer, sentence, span):
+                continue
+            return _Match(_evidence(answer, sentence, span), index)
+    return None
+
+
+# ------------------------------------------------------------- scoring
+
+
+def _advice(hits: list[Hit], misses: list[Miss], flags: list[RaisedFlag], score: float) -> str:
+    if flags:
+        worst = max(flags, key=lambda f: f.penalty)
+        return f"Rethink the claim \"{worst.claim}\": {worst.why}"
+    expected = [m for m in misses if m.expected]
+    if expected:
+        top = max(expected, key=lambda m: m.weight)
+        return f"Cover {top.label.lower()} next time: {top.why}"
+    stretch = [m for m in misses if not m.expected]
+    if stretch:
+        top = max(stretch, key=lambda m: m.weight)
+        return f"Solid for this level; to reach the next one, add {top.label.lower()}: {top.why}"
+    return "Everything the rubric listens for is there; practise saying it in under two minutes."
+
+
+def _score(hits: list[Hit], misses: list[Miss], flags: list[RaisedFlag], level: str) -> float:
+    expected_levels = _EXPECTED[level]
+    expected_total = sum(m.weight for m in misses if m.expected) + sum(
+        h.weight for h in hits if h.level in expected_levels
+    )
+    if expected_total <= 0:
+        return 0.0
+    got = sum(h.weight if h.level in expected_levels else BONUS_FACTOR * h.weight for h in hits)
+    raw = min(1.0, got / expected_total)
+    return max(0.0, raw - sum(f.penalty for f in flags))
+
+
+def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: str = DEFAULT_LEVEL) -> Grade:
+    if level not in LEVELS:
+        raise ValueError(f"unknown level {level!r}; expected one of {', '.join(LEVELS)}")
+    answer = text or ""
+    if not answer.strip():
+        misses = [_miss(c, level) for c in rubric.concepts]
+        return Grade(case_id, step_id, level, 0.0, False, [], misses, [],
+                     "No answer: even a rough outline of the key points earns credit.")
+    sents = textmod.sentences(answer)
+    hits: list[Hit] = []
+    misses: list[Miss] = []
+    for concept in rubric.concepts:
+        found = match_phrasings(answer, sents, concept.phrasings, respect_negation=False)
+        if found is None:
+            misses.append(_miss(concept, level))
+        else:
+            hits.append(Hit(concept.id, concept.label, found.evidence, concept.level, concept.weight))
+    flags: list[RaisedFlag] = []
+    for flag in rubric.red_flags:
+        found = match_phrasings(answer, sents, flag.phrasings, respect_negation=True)
+        if found is not None:
+            flags.append(_raised(flag, found.evidence))
+    score = _score(hits, misses, flags, level)
+    return Grade(case_id, step_id, level, score, True, hits, misses, flags, _advice(hits, misses, flags, score))
+
+
+def _miss(concept: Concept, level: str) -> Miss:
+    return Miss(concept.id, concept.label, concept.hint or f"Consider {concept.label.lower()}.", concept.why,
+                concept.level, concept.weight, concept.level in _EXPECTED[level])
+
+
+def _raised(flag: RedFlag, evidence: str) -> RaisedFlag:
+    return RaisedFlag(flag.id, flag.claim, evidence, flag.why, flag.penalty)
+
+
+def grade(case: Case, step_id: str, text: str, level: str = DEFAULT_LEVEL) -> Grade:
+    """Grade one answer to one step of a case. Score is in [0, 1]."""
+    try:
+        step = case.steps[step_id]
+    except KeyError:
+        raise KeyError(f"case '{case.id}' has no step '{step_id}'") from None
+    return grade_rubric(case.id, step_id, step.rubric, text, level)

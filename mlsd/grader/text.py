@@ -1,0 +1,152 @@
+"""Text normalisation for grading: sentences, tokens, stems and canonical terms.
+
+Two texts that say the same thing in different inflections, spellings or
+abbreviations should give the same term sequence: "normalised entropy" and
+"NE" both become the term `ne`; "calibrated" and "calibration" share a stem.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer  # small, pure-Python Snowball (Porter2) stemmer
+
+from mlsd.grader.synonyms import STEM_ALIASES, SYNONYM_GROUPS
+
+_STEMMER = snowballstemmer.stemmer("english")
+
+# Words that carry no content for matching. Negations are NOT here: the
+# polarity check needs them, and phrasings never rely on them.
+STOPWORDS = frozenset(
+    """a an the of to in on at for by with from as is are was were be been being it its this that these
+    those there their them they we i you he she our your my me us or and if then than so such do does did
+    done can could would should will shall may might must very just also about into over under up down out
+    per via each any all some more most less least much many other which who whom whose what when where
+    how why while having have has had let lets let's i'd we'd i'll we'll i'm we're it's that's""".split()
+)
+
+NEGATION_CUES = frozenset(
+    """not no never none nor without avoid avoids avoiding instead rather against wrong mistake mistaken
+    pitfall trap misleading naive naively don't doesn't didn't won't wouldn't shouldn't can't cannot isn't
+    aren't wasn't weren't never shouldnt dont wont cant isnt arent doesnt didnt wouldnt bad""".split()
+)
+
+# "p99" stays one word; "50ms" splits into "50" and "ms"; "0.1" stays one number.
+_WORD = re.compile(r"p\d+|\d+(?:\.\d+)?|[a-z]+(?:'[a-z]+)?|%|<|>|@")
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?;])\s+|\n+|(?<=:)\s+(?=[A-Z\-*•])")
+_BRITISH_ISE = re.compile(r"^(\w{3,}?)is(e|ed|es|ing|ation|ations|er|ers)$")
+
+
+@dataclass(frozen=True)
+class Token:
+    term: str  # canonical term: stemmed word or canonical phrase id
+    start: int  # character offsets into the original text, for evidence
+    end: int
+    raw: str
+
+
+@lru_cache(maxsize=20000)
+def stem(word: str) -> str:
+    word = _BRITISH_ISE.sub(r"\1iz\2", word)
+    word = word.replace("'", "")
+    stemmed = _STEMMER.stemWord(word)
+    return STEM_ALIASES.get(stemmed, stemmed)
+
+
+def _build_canonical_phrases() -> dict[tuple[str, ...], str]:
+    table: dict[tuple[str, ...], str] = {}
+    for canonical, variants in SYNONYM_GROUPS.items():
+        for variant in variants:
+            key = tuple(stem(w) for w in _WORD.findall(variant.lower().replace("&", " and ")))
+            if key:
+                table[key] = canonical
+    return table
+
+
+def _prepare(text: str) -> str:
+    # every replacement keeps the length, so offsets still point into the original
+    text = text.lower()
+    return (
+        text.replace("\u2019", "'").replace("\u2018", "'").replace("\u2013", "-").replace("\u2014", "-")
+        .replace("\u00d7", "x").replace("\u2264", "<").replace("\u2265", ">")
+    )
+
+
+def raw_words(text: str) -> list[tuple[str, int, int]]:
+    """Lower-cased words with character offsets."""
+    return [(m.group(0), m.start(), m.end()) for m in _WORD.finditer(_prepare(text))]
+
+
+def _canonicalise(words: list[tuple[str, int, int]]) -> list[Token]:
+    """Replace known multi-word phrases and abbreviations by one canonical term."""
+    stems = [stem(w) for w, _, _ in words]
+    tokens: list[Token] = []
+    i = 0
+    n = len(words)
+    while i < n:
+        matched = False
+        for length in range(min(6, n - i), 0, -1):
+            key = tuple(stems[i : i + length])
+            term = CANONICAL_PHRASES.get(key)
+            if term is not None:
+                start, end = words[i][1], words[i + length - 1][2]
+                tokens.append(Token(term, start, end, " ".join(w for w, _, _ in words[i : i + length])))
+                i += length
+                matched = True
+                break
+        if not matched:
+            w, s, e = words[i]
+            tokens.append(Token(stems[i], s, e, w))
+            i += 1
+    return tokens
+
+
+# stemmed word sequence -> canonical term (built once at import; a few ms)
+CANONICAL_PHRASES: dict[tuple[str, ...], str] = _build_canonical_phrases()
+
+
+def tokens(text: str) -> list[Token]:
+    return _canonicalise(raw_words(text))
+
+
+@lru_cache(maxsize=20000)
+def phrase_terms(phrase: str) -> tuple[str, ...]:
+    """Content terms of a rubric phrasing, canonicalised like answer text."""
+    out: list[str] = []
+    for tok in tokens(phrase):
+        if tok.raw in STOPWORDS and tok.term == stem(tok.raw):
+            continue
+        out.append(tok.term)
+    return tuple(dict.fromkeys(out))  # keep order, drop repeats
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    start: int
+    tokens: tuple[Token, ...]
+
+
+def sentences(text: str) -> list[Sentence]:
+    """Split into sentences and list items; token offsets stay relative to `text`."""
+    out: list[Sentence] = []
+    pos = 0
+    for piece in _SENTENCE_BREAK.split(text):
+        if piece is None:
+            continue
+        idx = text.find(piece, pos)
+        if idx < 0:
+            idx = pos
+        pos = idx + len(piece)
+        if not piece.strip():
+            continue
+        toks = tuple(Token(t.term, t.start + idx, t.end + idx, t.raw) for t in tokens(piece))
+        if toks:
+            out.append(Sentence(piece, idx, toks))
+    return out
+
+
+def is_negation(raw: str) -> bool:
+    return raw in NEGATION_CUES or raw.endswith("n't")
