@@ -4,6 +4,8 @@ Import this module inside a lab function (it imports numpy lazily anyway, so
 importing it at module top would also be cheap). Every function takes array-likes
 and returns a plain Python float so results drop straight into LabOutput.metrics.
 
+- roc_auc: rank-based (Mann-Whitney) ROC AUC, ties averaged; same value as
+  sklearn.metrics.roc_auc_score, without its per-call validation overhead.
 - log_loss, normalized_entropy: He et al., "Practical Lessons from Predicting Clicks
   on Ads at Facebook" (ADKDD 2014): NE = average log loss / entropy of the
   background rate, so 1.0 means "no better than predicting the average".
@@ -38,6 +40,27 @@ def log_loss(y_true, y_prob) -> float:
 
     y, p = _arrays(y_true, y_prob)
     return float(-np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p)))
+
+
+def roc_auc(y_true, y_score) -> float:
+    """ROC AUC = P(score of a random positive > score of a random negative), ties counted half."""
+    import numpy as np
+
+    y = np.asarray(y_true).ravel().astype(bool)
+    s = np.asarray(y_score, dtype=float).ravel()
+    n_pos = int(y.sum())
+    n_neg = y.size - n_pos
+    if n_pos == 0 or n_neg == 0:
+        raise ValueError("roc_auc needs both classes")
+    order = np.argsort(s, kind="mergesort")
+    s_sorted = s[order]
+    # Average 1-based ranks over ties.
+    starts = np.r_[0, np.flatnonzero(s_sorted[1:] != s_sorted[:-1]) + 1]
+    ends = np.r_[starts[1:], s.size]
+    avg = (starts + ends + 1) / 2.0
+    ranks = np.empty(s.size)
+    ranks[order] = np.repeat(avg, ends - starts)
+    return float((ranks[y].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
 
 
 def binary_entropy(rate: float) -> float:
