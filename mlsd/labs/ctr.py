@@ -60,9 +60,8 @@ def leaky_history(seed: int) -> LabOutput:
     the leaky model meets point-in-time values it never saw in training.
     """
     import numpy as np
-    from sklearn.metrics import roc_auc_score
 
-    from mlsd.labs.metrics import normalized_entropy
+    from mlsd.labs.metrics import normalized_entropy, roc_auc
 
     rng = np.random.default_rng(seed)
     n, n_ads, days = 40_000, 1_000, 30
@@ -106,10 +105,10 @@ def leaky_history(seed: int) -> LabOutput:
         for name, x in (("leaky", x_leaky), ("point_in_time", x_pit)):
             model = _xgb(seed).fit(x[tr], y[tr])
             p = model.predict_proba(x[te])[:, 1]
-            scores[(name, split)] = (roc_auc_score(y[te], p), normalized_entropy(y[te], p))
+            scores[(name, split)] = (roc_auc(y[te], p), normalized_entropy(y[te], p))
             if name == "leaky" and split == "time":
                 p_served = model.predict_proba(x_pit[te])[:, 1]
-                served = (roc_auc_score(y[te], p_served), normalized_entropy(y[te], p_served))
+                served = (roc_auc(y[te], p_served), normalized_entropy(y[te], p_served))
 
     metrics = {
         "auc_leaky_random": scores[("leaky", "random")][0],
@@ -147,3 +146,97 @@ def leaky_history(seed: int) -> LabOutput:
                         metrics["auc_pit_time"], metrics["auc_leaky_served"]])],
     )
     return LabOutput(metrics=metrics, table=table, takeaway=takeaway, plot=plot)
+
+
+# -------------------------------------------------------------------------- model
+
+
+def _dense_ctr_data(rng, n: int, n_features: int = 12, base_ctr: float = 0.02):
+    """Impressions with dense features and a known logistic click model (CTR ~ base_ctr)."""
+    import numpy as np
+
+    x = rng.normal(size=(n, n_features))
+    w = rng.normal(0.0, 0.45, n_features)
+    logit = _logit(base_ctr) + x @ w
+    y = (rng.random(n) < _sigmoid(logit)).astype(int)
+    return x, y
+
+
+@lab(
+    id="ctr-downsampling",
+    case=CASE,
+    step="model",
+    title="Negative downsampling, then recalibration",
+    summary="Keeping a fraction w of negatives barely moves AUC, but the model over-predicts several-fold "
+            "and NE breaks, until q = p / (p + (1 - p) / w) restores calibration.",
+)
+def downsampling(seed: int) -> LabOutput:
+    """Negative downsampling and its recalibration (He et al., ADKDD 2014, section 5.2).
+
+    Training on all positives and a fraction w of negatives cuts training cost by
+    roughly 1/w at low CTR. The model then learns the downsampled click rate, so its
+    raw predictions p over-estimate the true CTR by about 1/w: AUC (a ranking metric)
+    hardly notices, but calibration and normalised entropy do. The correction
+    q = p / (p + (1 - p) / w) maps back to the original rate.
+    """
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    from mlsd.labs.metrics import calibration_ratio, normalized_entropy, roc_auc
+
+    rng = np.random.default_rng(seed)
+    x, y = _dense_ctr_data(rng, 80_000)
+    x_tr, y_tr, x_te, y_te = x[:40_000], y[:40_000], x[40_000:], y[40_000:]
+
+    rows = []
+    by_rate = {}
+    for w in (1.0, 0.3, 0.1, 0.03):
+        keep = (y_tr == 1) | (rng.random(y_tr.size) < w)
+        model = LogisticRegression(C=1.0, max_iter=500).fit(x_tr[keep], y_tr[keep])
+        p = model.predict_proba(x_te)[:, 1]
+        q = p / (p + (1.0 - p) / w)
+        r = {
+            "auc": roc_auc(y_te, p),
+            "ne_raw": normalized_entropy(y_te, p),
+            "calibration_raw": calibration_ratio(y_te, p),
+            "ne_recal": normalized_entropy(y_te, q),
+            "calibration_recal": calibration_ratio(y_te, q),
+            "train_rows": int(keep.sum()),
+        }
+        by_rate[w] = r
+        rows.append({
+            "negatives kept": f"{w:.0%}", "train rows": r["train_rows"], "auc": r["auc"],
+            "ne raw": r["ne_raw"], "calib raw": r["calibration_raw"],
+            "ne recal": r["ne_recal"], "calib recal": r["calibration_recal"],
+        })
+
+    full, down = by_rate[1.0], by_rate[0.1]
+    metrics = {
+        "auc_full": full["auc"],
+        "ne_full": full["ne_raw"],
+        "calibration_full": full["calibration_raw"],
+        "auc_down": down["auc"],
+        "ne_down_raw": down["ne_raw"],
+        "ne_down_recal": down["ne_recal"],
+        "calibration_down_raw": down["calibration_raw"],
+        "calibration_down_recal": down["calibration_recal"],
+        "train_rows_share": down["train_rows"] / full["train_rows"],
+        "max_auc_drop": max(full["auc"] - r["auc"] for r in by_rate.values()),
+    }
+    metrics = {k: float(v) for k, v in metrics.items()}
+    takeaway = (
+        f"Keeping 10% of negatives uses {metrics['train_rows_share']:.0%} of the training rows and moves AUC "
+        f"by only {metrics['auc_full'] - metrics['auc_down']:+.3f}, but raw predictions are "
+        f"{metrics['calibration_down_raw']:.1f}x too high (NE {metrics['ne_down_raw']:.2f}); "
+        f"recalibrating with q = p/(p+(1-p)/w) brings NE back to {metrics['ne_down_recal']:.3f} "
+        f"(full data: {metrics['ne_full']:.3f})."
+    )
+    labels = [row["negatives kept"] for row in rows]
+    plot = PlotSpec(
+        kind="line", title="NE by share of negatives kept", x_label="negatives kept", y_label="normalised entropy",
+        series=[
+            Series("raw predictions", labels, [by_rate[w]["ne_raw"] for w in by_rate]),
+            Series("recalibrated q", labels, [by_rate[w]["ne_recal"] for w in by_rate]),
+        ],
+    )
+    return LabOutput(metrics=metrics, table=rows, takeaway=takeaway, plot=plot)
