@@ -1,0 +1,46 @@
+"""Options and helpers shared by commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from mlsd.context import Context
+from mlsd.loader import Catalog, load_catalog
+from mlsd.schema import LEVELS
+from mlsd.store import Store
+
+CasesDirOption = Annotated[
+    Optional[list[Path]],
+    typer.Option("--cases-dir", help="Also load cases from this folder (repeatable; MLSD_CASES works too).",
+                 show_default=False),
+]
+LevelOption = Annotated[
+    str, typer.Option("--level", "-L", help=f"The bar you are aiming for: {', '.join(LEVELS)}.",
+                      case_sensitive=False)
+]
+
+
+def check_level(level: str) -> str:
+    from mlsd.errors import UserError
+
+    level = level.lower()
+    if level not in LEVELS:
+        raise UserError(f"unknown level '{level}'; choose one of: {', '.join(LEVELS)}")
+    return level
+
+
+def catalog(cases_dir: list[Path] | None, ctx: Context | None = None, quiet: bool = False) -> Catalog:
+    """Load all cases; broken user files are reported on stderr and skipped."""
+    loaded = load_catalog(cases_dir or [])
+    if loaded.problems and not quiet:
+        err = (ctx or Context()).err_console
+        for problem in loaded.problems:
+            err.print(f"[yellow]skipped:[/] {problem}", highlight=False, markup=True, soft_wrap=True)
+    return loaded
+
+
+def open_store() -> Store:
+    return Store.open()

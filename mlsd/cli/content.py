@@ -1,0 +1,106 @@
+"""`mlsd list`, `mlsd show`, `mlsd validate`: reading and checking content."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from mlsd.cli.common import CasesDirOption, catalog, open_store
+from mlsd.context import Context
+from mlsd.errors import ExitStatus, UserError
+
+
+def list_cases(cases_dir: CasesDirOption = None) -> None:
+    """List the cases with their difficulty and your best score.
+
+    Example: mlsd list
+    """
+    ctx = Context()
+    loaded = catalog(cases_dir, ctx)
+    store = open_store()
+    try:
+        best = store.best_scores()
+    finally:
+        store.close()
+    from mlsd.render import fmt_score, score_style
+
+    table = Table(title="Cases", title_justify="left")
+    table.add_column("id", style="bold cyan")
+    table.add_column("title")
+    table.add_column("difficulty")
+    table.add_column("best", justify="right")
+    for case_id, item in sorted(loaded.cases.items()):
+        score = best.get(case_id)
+        table.add_row(case_id, item.case.title, item.case.difficulty, Text(fmt_score(score), style=score_style(score)))
+    ctx.console.print(table)
+    ctx.console.print("[dim]Practise one with: mlsd practice CASE[/]")
+
+
+def show(
+    case_id: Annotated[str, typer.Argument(metavar="CASE", help="Case id, e.g. ctr.")],
+    step: Annotated[Optional[str], typer.Option("--step", help="Show one step (id, e.g. data) with its hints.")] = None,
+    answers: Annotated[bool, typer.Option("--answers", help="Include the model answers (spoilers).")] = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="With --answers: print the model answers as an answer sheet for `mlsd grade`.")] = False,
+    cases_dir: CasesDirOption = None,
+) -> None:
+    """Print a case's prompt and its seven step questions.
+
+    Examples: mlsd show ctr · mlsd show ctr --step data · mlsd show ctr --answers --markdown > sheet.md
+    """
+    ctx = Context()
+    loaded = catalog(cases_dir, ctx)
+    case = loaded.case(case_id)
+    framework = loaded.framework_for(case)
+    if step is not None and step not in framework.step_ids:
+        raise UserError(f"unknown step '{step}'; steps: {', '.join(framework.step_ids)}")
+    if markdown:
+        if not answers:
+            raise UserError("--markdown prints model answers; add --answers to confirm you want them")
+        from mlsd.sheet import render_sheet
+
+        chosen = {s: case.steps[s].model_answer for s in framework.step_ids if step in (None, s)}
+        typer.echo(render_sheet(chosen, framework, title=f"{case.title}: model answers"))
+        return
+    from mlsd.render import render_case
+
+    render_case(ctx.console, case, framework, step_id=step, answers=answers)
+
+
+def validate(
+    targets: Annotated[Optional[list[Path]], typer.Argument(metavar="[PATH ...]", help="Case or framework files or folders (default: the shipped ones).", show_default=False)] = None,
+    schema: Annotated[bool, typer.Option("--schema", help="Print the JSON Schema of case files (for editors) and exit.")] = False,
+) -> None:
+    """Check case and framework files; every problem as file:line: field: message.
+
+    Exits 2 when any problem is found. Example: mlsd validate cases/my-case.yaml
+    """
+    if schema:
+        from mlsd.schema import json_schema
+
+        typer.echo(json.dumps(json_schema(), indent=2))
+        return
+    from mlsd import paths
+    from mlsd.content_checks import lab_id_problems
+    from mlsd.loader import validate_paths
+
+    chosen = list(targets) if targets else [paths.shipped_frameworks_dir(), paths.shipped_cases_dir()]
+    checked, problems = validate_paths(chosen)
+    problems = [str(p) for p in problems] + lab_id_problems(chosen)
+    ctx = Context()
+    for problem in problems:
+        ctx.console.print(problem, highlight=False, markup=False, soft_wrap=True)
+    if problems:
+        ctx.err_console.print(f"[red]{len(problems)} problem(s)[/] in {checked} file(s)")
+        raise typer.Exit(ExitStatus.USER_ERROR)
+    ctx.console.print(f"[green]ok[/]: {checked} file(s) valid")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("list")(list_cases)
+    app.command("show")(show)
+    app.command("validate")(validate)

@@ -1,0 +1,60 @@
+"""`mlsd dev check`: lint shipped (or given) cases as CI does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from mlsd.context import Context
+from mlsd.errors import ExitStatus
+
+dev_app = typer.Typer(help="Tools for case authors.", no_args_is_help=True)
+
+
+@dev_app.command("check")
+def check(
+    targets: Annotated[Optional[list[Path]], typer.Argument(metavar="[PATH ...]", help="Case files (default: all shipped cases).", show_default=False)] = None,
+    level: Annotated[str, typer.Option("--level", help="Level the model answers are graded at.")] = "senior",
+) -> None:
+    """Schema, labs, teaching content and grader agreement for every case.
+
+    Fails (exit 2) when a model answer grades below 0.85 on its own step, when an
+    empty or one-sentence answer grades high, or when a step lacks hints,
+    follow-ups, red flags or concepts at every level. Example: mlsd dev check cases/ctr.yaml
+    """
+    from mlsd import paths
+    from mlsd.content_checks import check_case, lab_id_problems
+    from mlsd.loader import check_case_file, load_frameworks
+
+    ctx = Context()
+    files = list(targets) if targets else sorted(paths.shipped_cases_dir().glob("*.yaml"))
+    frameworks, problems = load_frameworks()
+    failures = [str(p) for p in problems] + lab_id_problems(files)
+    table = Table(title="Model answer vs grader", title_justify="left")
+    for column in ("case", "step", "model", "1 sentence", "problems"):
+        table.add_column(column, justify="right" if column in ("model", "1 sentence") else "left")
+    for path in files:
+        case, found = check_case_file(path, frameworks)
+        failures += [str(p) for p in found]
+        if case is None:
+            continue
+        for row in check_case(case, level):
+            style = "red" if row.problems else "green"
+            table.add_row(row.case, row.step, Text(f"{row.model_score:.2f}", style=style),
+                          f"{row.one_sentence_score:.2f}", "; ".join(row.problems))
+            failures += [f"{path}: steps.{row.step}: {p}" for p in row.problems]
+    ctx.console.print(table)
+    if failures:
+        for failure in failures:
+            ctx.console.print(failure, markup=False, highlight=False, soft_wrap=True)
+        ctx.err_console.print(f"[red]{len(failures)} problem(s)[/]")
+        raise typer.Exit(ExitStatus.USER_ERROR)
+    ctx.console.print("[green]ok[/]: every case passes")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(dev_app, name="dev")

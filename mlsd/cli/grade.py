@@ -1,0 +1,56 @@
+"""`mlsd grade CASE FILE [--json]`: grade an answer sheet written elsewhere."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mlsd.cli.common import CasesDirOption, LevelOption, catalog, check_level
+from mlsd.context import Context
+from mlsd.errors import UserError
+from mlsd.gradesheet import grade_sheet
+
+
+def grade_command(
+    case_id: Annotated[str, typer.Argument(metavar="CASE", help="Case id, e.g. ctr.")],
+    file: Annotated[Path, typer.Argument(metavar="ANSWERS.md", help="Markdown answer sheet, one '## step' heading per answer; '-' for stdin.")],
+    level: LevelOption = "senior",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (see design.md) and nothing else.")] = False,
+    cases_dir: CasesDirOption = None,
+) -> None:
+    """Grade an answer sheet; steps left out are graded as unanswered.
+
+    Examples: mlsd grade ctr answers.md · mlsd show ctr --answers --markdown | mlsd grade ctr - --json
+    """
+    ctx = Context()
+    level = check_level(level)
+    loaded = catalog(cases_dir, ctx)
+    case = loaded.case(case_id)
+    framework = loaded.framework_for(case)
+    if str(file) == "-":
+        text, source = sys.stdin.read(), "<stdin>"
+    else:
+        try:
+            text, source = file.read_text(encoding="utf-8"), str(file)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UserError(f"cannot read {file}: {getattr(exc, 'strerror', None) or exc}") from None
+    report = grade_sheet(case, framework, text, level, source)
+    if as_json:
+        typer.echo(json.dumps(report.to_json(), ensure_ascii=False))
+        return
+    from mlsd.engine import ScoreRow
+    from mlsd.render import render_grade, render_scorecard
+
+    for step, result in zip(framework.steps, report.grades):
+        render_grade(ctx.console, result, step.title)
+    rows = [ScoreRow(s.id, s.title, g.score if g.answered else None, "answered" if g.answered else "unanswered")
+            for s, g in zip(framework.steps, report.grades)]
+    render_scorecard(ctx.console, case.title, rows, report.total)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("grade")(grade_command)

@@ -1,0 +1,53 @@
+"""`mlsd history`: the sessions you have run."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from mlsd.cli.common import open_store
+from mlsd.context import Context
+
+
+def history(
+    case: Annotated[Optional[str], typer.Option("--case", help="Only sessions of this case.")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most this many sessions.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list and nothing else.")] = False,
+) -> None:
+    """List your sessions, newest first: date, case, mode, level, score, duration.
+
+    Example: mlsd history --case ctr
+    """
+    from mlsd.history import session_summaries
+    from mlsd.render import fmt_score, score_style
+
+    store = open_store()
+    try:
+        rows = session_summaries(store, case_id=case, limit=limit)
+    finally:
+        store.close()
+    if as_json:
+        typer.echo(json.dumps([r.to_json() for r in rows]))
+        return
+    ctx = Context()
+    if not rows:
+        ctx.console.print("No sessions yet. Start one with: mlsd practice ctr")
+        return
+    table = Table(title="History", title_justify="left")
+    for column in ("#", "date", "case", "mode", "level", "answered", "score", "duration", "status"):
+        table.add_column(column, justify="right" if column in ("#", "score", "duration", "answered") else "left")
+    for r in rows:
+        table.add_row(str(r.id), datetime.fromtimestamp(r.started_at).strftime("%Y-%m-%d %H:%M"), r.case_id, r.mode,
+                      r.level, f"{r.answered}/{r.steps}", Text(fmt_score(r.total), style=score_style(r.total)),
+                      f"{r.duration_seconds / 60:.0f} min" if r.duration_seconds is not None else "—",
+                      "finished" if r.finished else "open (mlsd resume)")
+    ctx.console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("history")(history)

@@ -1,0 +1,124 @@
+"""`mlsd practice` and `mlsd resume`: the interactive walk through a case."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from mlsd.cli.common import CasesDirOption, LevelOption, catalog, check_level, open_store
+from mlsd.context import Context
+from mlsd.errors import UserError
+
+
+def read_sheet_source(answers_file: Path | None, ctx: Context) -> tuple[str, str] | None:
+    """The answer sheet to run non-interactively, if any: --answers-file, or stdin when it is not a terminal."""
+    if answers_file is not None:
+        if str(answers_file) == "-":
+            return sys.stdin.read(), "<stdin>"
+        try:
+            return answers_file.read_text(encoding="utf-8"), str(answers_file)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UserError(f"cannot read answers file {answers_file}: {exc.strerror or exc}") from None
+    if not ctx.stdin_is_tty:
+        text = sys.stdin.read()
+        if not text.strip():
+            raise UserError("no terminal on stdin and nothing piped in: pipe an answer sheet or use --answers-file FILE")
+        return text, "<stdin>"
+    return None
+
+
+def practice(
+    case_id: Annotated[str, typer.Argument(metavar="CASE", help="Case id, e.g. ctr (see `mlsd list`).")],
+    level: LevelOption = "senior",
+    answers_file: Annotated[Optional[Path], typer.Option("--answers-file", "-f", help="Answer from a markdown sheet instead of the keyboard ('-' for stdin).")] = None,
+    no_labs: Annotated[bool, typer.Option("--no-labs", help="Do not offer a step's labs after its grade.")] = False,
+    cases_dir: CasesDirOption = None,
+) -> None:
+    """Walk a case's seven steps: answer, get graded, see what you missed.
+
+    Finish an answer with a line holding only '.'; in an answer type :hint, :edit,
+    :skip, :back or :quit. Every answer is saved at once; Ctrl-C loses nothing and
+    `mlsd resume` continues. Without a terminal on stdin, answers are read as a
+    markdown sheet from stdin (or --answers-file).
+
+    Examples: mlsd practice ctr · mlsd practice fraud --level staff · mlsd practice ctr -f sheet.md
+    """
+    from mlsd.engine import SessionEngine
+    from mlsd.tui.practice import SessionQuit, run_from_sheet, run_interactive
+
+    ctx = Context()
+    level = check_level(level)
+    loaded = catalog(cases_dir, ctx)
+    case = loaded.case(case_id)
+    framework = loaded.framework_for(case)
+    sheet = read_sheet_source(answers_file, ctx)
+    store = open_store()
+    try:
+        if sheet is not None:
+            from mlsd.sheet import parse_sheet
+
+            parse_sheet(sheet[0], framework, sheet[1])  # fail before creating a session
+            engine = SessionEngine.start(store, case, framework, level=level, meta={"source": sheet[1]})
+            run_from_sheet(ctx, engine, framework, sheet[0], sheet[1])
+            return
+        engine = SessionEngine.start(store, case, framework, level=level)
+        ctx.console.print(f"[bold]{case.title}[/]  [dim]session {engine.id} · {level} bar[/]")
+        ctx.console.print(case.prompt.strip(), highlight=False)
+        ctx.console.print()
+        try:
+            run_interactive(ctx, engine, offer_labs=not no_labs)
+        except SessionQuit:
+            ctx.console.print(f"[dim]Session {engine.id} saved. Continue with: mlsd resume[/]")
+    finally:
+        store.close()
+
+
+def resume(
+    session_id: Annotated[Optional[int], typer.Argument(metavar="[SESSION]", help="Session number (default: the last unfinished one).")] = None,
+    no_labs: Annotated[bool, typer.Option("--no-labs", help="Do not offer labs after each grade.")] = False,
+    cases_dir: CasesDirOption = None,
+) -> None:
+    """Continue the last unfinished practice session at its first unanswered step.
+
+    Example: mlsd resume
+    """
+    from mlsd.engine import SessionEngine
+    from mlsd.tui.practice import SessionQuit, run_interactive
+
+    ctx = Context()
+    store = open_store()
+    try:
+        if session_id is None:
+            row = store.last_unfinished()
+            if row is None:
+                raise UserError("no unfinished practice session to resume; start one with `mlsd practice CASE`")
+        else:
+            try:
+                row = store.session(session_id)
+            except KeyError:
+                raise UserError(f"no session {session_id}; see `mlsd history`") from None
+            if row.finished:
+                raise UserError(f"session {session_id} is already finished; see it with `mlsd history`")
+        if not ctx.stdin_is_tty:
+            raise UserError("resume needs a terminal on stdin")
+        loaded = catalog(cases_dir, ctx)
+        case = loaded.case(row.case_id)
+        engine = SessionEngine.reopen(store, case, loaded.framework_for(case), row.id)
+        index = engine.first_open_index()
+        done = index if index is not None else len(engine.steps)
+        ctx.console.print(f"[bold]{case.title}[/]  [dim]session {row.id} · {row.level} bar · "
+                          f"{done} of {len(engine.steps)} steps done[/]")
+        try:
+            run_interactive(ctx, engine, offer_labs=not no_labs)
+        except SessionQuit:
+            ctx.console.print(f"[dim]Session {engine.id} saved. Continue with: mlsd resume[/]")
+    finally:
+        store.close()
+
+
+def register(app: typer.Typer) -> None:
+    app.command("practice")(practice)
+    app.command("resume")(resume)

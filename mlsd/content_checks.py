@@ -1,0 +1,102 @@
+"""Content lint beyond the schema: what `mlsd validate` and `mlsd dev check` add.
+
+The schema says a case is well-formed; these checks say it is usable:
+labs exist, every step teaches (hints, follow-ups, red flags), and the
+shipped grader agrees with the case's own model answers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+import yaml
+
+from mlsd.grader import grade
+from mlsd.schema import LEVELS, Case
+
+MODEL_ANSWER_MIN = 0.85
+WEAK_ANSWER_MAX = 0.35
+MIN_CONCEPTS = 6
+MIN_RED_FLAGS = 2
+
+
+@dataclass(frozen=True)
+class StepCheck:
+    case: str
+    step: str
+    model_score: float
+    empty_score: float
+    one_sentence_score: float
+    problems: tuple[str, ...]
+
+
+def _case_files(targets: Iterable[Path]) -> list[Path]:
+    files: list[Path] = []
+    for target in targets:
+        if target.is_dir():
+            files += sorted(p for p in target.iterdir() if p.suffix in (".yaml", ".yml"))
+        elif target.suffix in (".yaml", ".yml"):
+            files.append(target)
+    return [f for f in files if f.parent.name != "frameworks"]
+
+
+def lab_id_problems(targets: Iterable[Path]) -> list[str]:
+    """Lab ids named by cases that no registered lab has."""
+    from mlsd.labs import all_labs
+
+    known = {spec.id for spec in all_labs()}
+    problems: list[str] = []
+    for path in _case_files(targets):
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError):
+            continue  # reported by the schema check
+        steps = (data or {}).get("steps") if isinstance(data, dict) else None
+        if not isinstance(steps, dict):
+            continue
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for step_id, step in steps.items():
+            for lab_id in (step or {}).get("labs", []) if isinstance(step, dict) else []:
+                if lab_id not in known:
+                    line = next((i for i, text in enumerate(lines, 1) if lab_id in text), 1)
+                    problems.append(f"{path}:{line}: steps.{step_id}.labs: unknown lab '{lab_id}'")
+    return problems
+
+
+def one_sentence(case: Case, step_id: str) -> str:
+    """A plausible but thin answer: the first sentence of the model answer."""
+    text = case.steps[step_id].model_answer.strip()
+    end = text.find(". ")
+    return text[: end + 1] if end > 0 else text[:120]
+
+
+def check_case(case: Case, level: str = "senior") -> list[StepCheck]:
+    results: list[StepCheck] = []
+    for step_id, step in case.steps.items():
+        problems: list[str] = []
+        if len(step.hints) < 2:
+            problems.append(f"needs at least 2 hints (has {len(step.hints)})")
+        if len(step.follow_ups) < 2:
+            problems.append(f"needs at least 2 follow-ups (has {len(step.follow_ups)})")
+        if len(step.rubric.concepts) < MIN_CONCEPTS:
+            problems.append(f"needs at least {MIN_CONCEPTS} concepts (has {len(step.rubric.concepts)})")
+        if len(step.rubric.red_flags) < MIN_RED_FLAGS:
+            problems.append(f"needs at least {MIN_RED_FLAGS} red flags (has {len(step.rubric.red_flags)})")
+        levels = {c.level for c in step.rubric.concepts}
+        if levels != set(LEVELS):
+            problems.append(f"concepts should span {', '.join(LEVELS)} (has {', '.join(sorted(levels))})")
+        words = len(step.model_answer.split())
+        if not 150 <= words <= 350:
+            problems.append(f"model answer has {words} words (want 150-350)")
+        model = grade(case, step_id, step.model_answer, level).score
+        empty = grade(case, step_id, "", level).score
+        thin = grade(case, step_id, one_sentence(case, step_id), level).score
+        if model < MODEL_ANSWER_MIN:
+            missed = ", ".join(m.id for m in grade(case, step_id, step.model_answer, level).misses)
+            problems.append(f"model answer grades {model:.2f} < {MODEL_ANSWER_MIN} (missed: {missed})")
+        if empty > 0 or thin > WEAK_ANSWER_MAX:
+            problems.append(f"weak answers grade too high (empty {empty:.2f}, one sentence {thin:.2f})")
+        results.append(StepCheck(case.id, step_id, model, empty, thin, tuple(problems)))
+    return results

@@ -1,0 +1,137 @@
+"""A practice session stepping through a framework: no terminal, only logic.
+
+The engine stores each answer before grading it (so nothing typed is lost
+even if grading fails), grades through `mlsd.grader`, and keeps the record
+in the store. The terminal loop in `mlsd.tui` drives it; tests drive it
+directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mlsd.grader import Grade, grade
+from mlsd.schema import Case, Framework, FrameworkStep
+from mlsd.store import AnswerRow, SessionRow, Store
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    step: str
+    title: str
+    score: float | None  # None when unanswered or skipped
+    status: str  # answered | skipped | unanswered
+    seconds: float | None = None
+    budget_minutes: float | None = None
+
+
+class SessionEngine:
+    """One session of one case: answer, skip, draft and score steps."""
+
+    def __init__(self, store: Store, case: Case, framework: Framework, session: SessionRow):
+        self.store = store
+        self.case = case
+        self.framework = framework
+        self.session = session
+
+    # -------------------------------------------------------- lifecycle
+
+    @classmethod
+    def start(cls, store: Store, case: Case, framework: Framework, *, level: str, mode: str = "practice",
+              minutes: float | None = None, meta: dict | None = None, now: float | None = None) -> "SessionEngine":
+        session_id = store.create_session(case.id, framework.id, mode, level, minutes=minutes, meta=meta, now=now)
+        return cls(store, case, framework, store.session(session_id))
+
+    @classmethod
+    def reopen(cls, store: Store, case: Case, framework: Framework, session_id: int) -> "SessionEngine":
+        return cls(store, case, framework, store.session(session_id))
+
+    @property
+    def id(self) -> int:
+        return self.session.id
+
+    @property
+    def level(self) -> str:
+        return self.session.level
+
+    @property
+    def steps(self) -> list[FrameworkStep]:
+        return self.framework.steps
+
+    def question(self, step_id: str) -> str:
+        case_step = self.case.steps.get(step_id)
+        return case_step.question if case_step else self.framework.step(step_id).question
+
+    def hints(self, step_id: str) -> list[str]:
+        case_step = self.case.steps.get(step_id)
+        return list(case_step.hints) if case_step else []
+
+    # ---------------------------------------------------------- answers
+
+    def latest(self) -> dict[str, AnswerRow]:
+        return self.store.latest_answers(self.id)
+
+    def first_open_index(self) -> int | None:
+        """Index of the first step with no answer and no skip, or None when all are done."""
+        done = self.latest()
+        for index, step in enumerate(self.steps):
+            if step.id not in done:
+                return index
+        return None
+
+    def submit(self, step_id: str, text: str, *, seconds: float | None = None, extra: dict | None = None,
+               now: float | None = None) -> Grade:
+        """Store the answer, then grade it and store the grade."""
+        answer_id = self.store.add_answer(self.id, step_id, text, seconds=seconds, extra=extra, now=now)
+        result = grade(self.case, step_id, text, self.level)
+        self.store.set_grade(answer_id, result.score, result.to_json())
+        self.clear_draft(step_id)
+        return result
+
+    def skip(self, step_id: str, *, seconds: float | None = None, kind: str = "skip", text: str = "") -> None:
+        self.store.add_answer(self.id, step_id, text, kind=kind, score=0.0, seconds=seconds)
+        self.clear_draft(step_id)
+
+    def save_draft(self, step_id: str, text: str) -> None:
+        """Keep half-typed text so an interrupted answer comes back on resume."""
+        if text.strip():
+            self.store.update_meta(self.id, drafts={**self.session_drafts(), step_id: text})
+
+    def draft(self, step_id: str) -> str:
+        return self.session_drafts().get(step_id, "")
+
+    def clear_draft(self, step_id: str) -> None:
+        drafts = self.session_drafts()
+        if step_id in drafts:
+            drafts.pop(step_id)
+            self.store.update_meta(self.id, drafts=drafts)
+
+    def session_drafts(self) -> dict[str, str]:
+        return dict(self.store.session(self.id).meta.get("drafts", {}))
+
+    # ---------------------------------------------------------- results
+
+    def scorecard(self) -> list[ScoreRow]:
+        latest = self.latest()
+        rows: list[ScoreRow] = []
+        for step in self.steps:
+            row = latest.get(step.id)
+            if row is None:
+                rows.append(ScoreRow(step.id, step.title, None, "unanswered", None, step.minutes))
+            elif row.kind == "answer":
+                rows.append(ScoreRow(step.id, step.title, row.score, "answered", row.seconds, step.minutes))
+            else:
+                rows.append(ScoreRow(step.id, step.title, None, "skipped" if row.kind == "skip" else row.kind,
+                                     row.seconds, step.minutes))
+        return rows
+
+    def total(self) -> float:
+        """Mean over all framework steps; unanswered and skipped steps count as 0."""
+        rows = self.scorecard()
+        return sum(r.score or 0.0 for r in rows) / len(rows) if rows else 0.0
+
+    def finish(self, now: float | None = None) -> float:
+        total = self.total()
+        self.store.finish_session(self.id, total, now=now)
+        self.session = self.store.session(self.id)
+        return total

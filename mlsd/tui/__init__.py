@@ -1,0 +1,1 @@
+"""Terminal front ends of the engine: reading answers and running sessions."""
