@@ -220,7 +220,9 @@ def validate_paths(targets: Iterable[Path]) -> tuple[int, list[Problem]]:
     files: list[Path] = []
     for target in targets:
         files += _yaml_files(target) if target.is_dir() else [target]
-    frameworks, problems = load_frameworks()
+    # frameworks shipped, plus any in a `frameworks/` folder beside a checked `cases/` folder
+    beside = sorted({f.parent.parent / "frameworks" for f in files} - {paths.shipped_frameworks_dir()})
+    frameworks, problems = load_frameworks(beside)
     framework_files = [f for f in files if f.parent.name == "frameworks"]
     for path in framework_files:
         framework, _, found = _validate(Framework, path)

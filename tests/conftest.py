@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+COURSE = FIXTURES / "course"
+BROKEN = FIXTURES / "broken"
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path, monkeypatch):
+    """Every test gets its own data folder and no user case folders."""
+    home = tmp_path / "mlsd-home"
+    monkeypatch.setenv("MLSD_HOME", str(home))
+    monkeypatch.delenv("MLSD_CASES", raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "100")
+    return home
+
+
+@pytest.fixture
+def course_catalog():
+    from mlsd.loader import load_catalog
+
+    return load_catalog([COURSE / "cases"], include_shipped=False)
+
+
+@pytest.fixture
+def toy_case(course_catalog):
+    return course_catalog.case("toy")

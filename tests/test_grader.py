@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import pytest
+
+from mlsd.grader import grade
+
+
+def test_empty_answer_scores_zero(toy_case):
+    result = grade(toy_case, "requirements", "   ", "senior")
+    assert result.score == 0 and not result.answered
+    assert {m.id for m in result.misses} == {"scale", "latency", "goal"}
+
+
+def test_good_answer_hits_with_evidence(toy_case):
+    text = "First I'd ask how many queries per second we serve at peak. Then the p99 latency budget in milliseconds."
+    result = grade(toy_case, "requirements", text, "senior")
+    hits = {h.id: h.evidence for h in result.hits}
+    assert set(hits) == {"scale", "latency"}
+    assert "queries per second" in hits["scale"]
+    assert result.score == pytest.approx(1.0)  # staff concept not expected at senior
+
+
+def test_inflection_order_and_abbreviation(toy_case):
+    # "QPS" abbreviation, "budget for latency" reversed order, "calibrated" inflection
+    assert "scale" in {h.id for h in grade(toy_case, "requirements", "What QPS do we expect?").hits}
+    assert "latency" in {h.id for h in grade(toy_case, "requirements", "What is our budget for latency?").hits}
+    assert "calibration" in {h.id for h in grade(toy_case, "evaluation", "Scores must be well calibrated.").hits}
+    assert "ab" in {h.id for h in grade(toy_case, "evaluation", "We would run an AB test.").hits}
+
+
+def test_level_changes_expectations(toy_case):
+    text = "How many requests per second do we get?"
+    mid = grade(toy_case, "requirements", text, "mid").score
+    senior = grade(toy_case, "requirements", text, "senior").score
+    staff = grade(toy_case, "requirements", text, "staff").score
+    assert mid > senior > staff
+
+
+def test_red_flag_only_when_claimed(toy_case):
+    claimed = grade(toy_case, "evaluation", "Calibration matters. Accuracy is the right metric here.")
+    denied = grade(toy_case, "evaluation", "Calibration matters. Accuracy is not the right metric here.")
+    avoided = grade(toy_case, "evaluation", "Calibration matters; we won't use accuracy, since clicks are rare.")
+    assert [f.id for f in claimed.red_flags] == ["accuracy"]
+    assert denied.red_flags == [] and avoided.red_flags == []
+    assert claimed.score < denied.score
+
+
+def test_scores_stay_in_unit_interval(toy_case):
+    bad = "Latency doesn't matter. Use accuracy. Accuracy is the right metric."
+    for step in ("requirements", "evaluation"):
+        for level in ("mid", "senior", "staff"):
+            assert 0.0 <= grade(toy_case, step, bad, level).score <= 1.0
+
+
+def test_advice_and_json_shape(toy_case):
+    result = grade(toy_case, "requirements", "We need to know the qps.")
+    data = result.to_json()
+    assert data["step"] == "requirements"
+    assert data["missed"][0]["id"] == "latency" and data["missed"][0]["hint"]
+    assert "latency" in result.advice.lower()
+
+
+def test_unknown_level_rejected(toy_case):
+    with pytest.raises(ValueError):
+        grade(toy_case, "requirements", "qps", "principal")
