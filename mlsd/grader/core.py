@@ -20,6 +20,8 @@ DEFAULT_LEVEL = "senior"
 # but are not expected, so missing them costs nothing.
 _EXPECTED = {"mid": {"mid"}, "senior": {"mid", "senior"}, "staff": {"mid", "senior", "staff"}}
 BONUS_FACTOR = 0.5
+DISMISSAL_PENALTY = 0.1
+OFF_TOPIC_CAP = 0.15
 
 
 @dataclass(frozen=True)
@@ -149,24 +151,106 @@ def is_negated(answer: str, sentence: textmod.Sentence, span: tuple[int, int]) -
     return any(textmod.is_negation(toks[i].raw) for i in range(begin, finish + 1))
 
 
+# Phrases that dismiss a concept rather than address it ("latency isn't a real
+# concern", "no need for real-time features"): a mention inside one earns nothing.
+_DISMISSALS = [
+    ("not", "matter"), ("doesn't", "matter"), ("don't", "matter"), ("no", "need"), ("not", "needed"),
+    ("isn't", "needed"), ("aren't", "needed"), ("unnecessary",), ("not", "necessary"), ("isn't", "necessary"),
+    ("not", "concern"), ("isn't", "concern"), ("aren't", "concern"), ("not", "important"), ("isn't", "important"),
+    ("irrelevant",), ("ignore",), ("ignored",), ("don't", "need"), ("doesn't", "need"), ("not", "worry"),
+    ("overkill",), ("not", "required"), ("isn't", "required"), ("not", "worth"), ("isn't", "worth"),
+    ("don't", "bother"), ("unrelated",), ("not", "relevant"), ("isn't", "relevant"), ("not", "useful"),
+    ("isn't", "useful"), ("pointless",), ("skip",), ("not", "really", "needed"),
+]
+
+FUNCTION_WORDS = textmod.STOPWORDS | textmod.NEGATION_CUES
+
+
 @dataclass
 class _Match:
     evidence: str
     sentence_index: int
+    quality: float  # 1.0 for a claim in prose, less for a bare item in a list of nouns
+
+
+def _clause_bounds(answer: str, sentence: textmod.Sentence, span: tuple[int, int]) -> tuple[int, int]:
+    toks = sentence.tokens
+    begin = span[0]
+    while begin > 0:
+        between = answer[toks[begin - 1].end : toks[begin].start]
+        if any(ch in between for ch in ",;()/|"):
+            break
+        begin -= 1
+    finish = span[1]
+    while finish < len(toks) - 1:
+        between = answer[toks[finish].end : toks[finish + 1].start]
+        if any(ch in between for ch in ",;()/|"):
+            break
+        finish += 1
+    return begin, finish
+
+
+def claim_quality(answer: str, sentence: textmod.Sentence, span: tuple[int, int]) -> float:
+    """How much the match reads as a statement rather than an item in a list of nouns.
+
+    A comma-separated fragment with no function words ("PR-AUC, p99, GBDT")
+    names a concept without saying anything about it.
+    """
+    begin, finish = _clause_bounds(answer, sentence, span)
+    clause = sentence.tokens[begin : finish + 1]
+    function = sum(1 for t in clause if t.raw in FUNCTION_WORDS)
+    extra = (finish - begin + 1) - (span[1] - span[0] + 1)
+    if function >= 2 or (function >= 1 and extra >= 3):
+        return 1.0
+    # a fragment: is the whole sentence a list? (mostly short comma-separated fragments)
+    sentence_function = sum(1 for t in sentence.tokens if t.raw in FUNCTION_WORDS)
+    if len(sentence.tokens) >= 8 and sentence_function / len(sentence.tokens) >= 0.2:
+        return 0.8  # a short list inside a real sentence ("features such as a, b and c")
+    return 0.35 if function or extra >= 2 else 0.2
+
+
+def is_dismissed(answer: str, sentence: textmod.Sentence, span: tuple[int, int]) -> bool:
+    begin, finish = _clause_bounds(answer, sentence, span)
+    words = [t.raw for t in sentence.tokens[begin : finish + 1]]
+    joined = " " + " ".join(words) + " "
+    for cue in _DISMISSALS:
+        if len(cue) == 1:
+            if f" {cue[0]} " in joined:
+                return True
+        elif all(f" {w} " in joined for w in cue):
+            positions = [words.index(w) for w in cue]
+            if positions == sorted(positions) and positions[-1] - positions[0] <= 5:
+                return True
+    return False
 
 
 def match_phrasings(answer: str, sents: list[textmod.Sentence], phrasings: list[str],
                     *, respect_negation: bool) -> _Match | None:
+    """The best match of any phrasing: for concepts the highest claim quality,
+    for red flags the first match whose clause is not negated."""
+    best: _Match | None = None
+    dismissed = False
     for phrasing in phrasings:
         terms = textmod.phrase_terms(phrasing)
         for index, sentence in enumerate(sents):
             span = find_phrase(sentence, terms)
             if span is None:
                 continue
-            if respect_negation and is_negated(answer, sentence, span):
+            if respect_negation:
+                if is_negated(answer, sentence, span):
+                    continue
+                return _Match(_evidence(answer, sentence, span), index, 1.0)
+            if is_dismissed(answer, sentence, span):
+                dismissed = True
                 continue
-            return _Match(_evidence(answer, sentence, span), index)
-    return None
+            quality = claim_quality(answer, sentence, span)
+            if best is None or quality > best.quality:
+                best = _Match(_evidence(answer, sentence, span), index, quality)
+                if quality >= 1.0:
+                    return best
+    if best is None and dismissed:
+        return _Match("", -1, 0.0)  # mentioned only to wave it away
+    return best
 
 
 # ------------------------------------------------------------- scoring
@@ -187,19 +271,53 @@ def _advice(hits: list[Hit], misses: list[Miss], flags: list[RaisedFlag], score:
     return "Everything the rubric listens for is there; practise saying it in under two minutes."
 
 
-def _score(hits: list[Hit], misses: list[Miss], flags: list[RaisedFlag], level: str) -> float:
+_JUSTIFICATION = frozenset(
+    """because since therefore hence otherwise so whereas tradeoff instead rather versus vs cost risk
+    means avoid prevent unless""".split()
+)
+
+
+def _answer_shape(sents: list[textmod.Sentence]) -> tuple[float, float, float]:
+    """(prose factor, depth factor, justification rate) of a whole answer.
+
+    Prose: share of function words; natural prose is ~40%, terse notes ~25%,
+    a buzzword list ~0%. Depth: content words; a one-liner cannot show a
+    design. Justification: reasons given ("because", "so that", trade-offs).
+    """
+    toks = [t for s in sents for t in s.tokens]
+    if not toks:
+        return 0.0, 0.0, 0.0
+    function = sum(1 for t in toks if t.raw in FUNCTION_WORDS)
+    prose = min(1.0, max(0.0, (function / len(toks) - 0.06) / 0.16))
+    content = len(toks) - function
+    depth = min(1.0, (content / 60) ** 0.5)
+    reasons = sum(1 for t in toks if t.raw in _JUSTIFICATION or t.term == "tradeoff")
+    return prose, depth, min(1.0, reasons / max(1.0, len(sents) / 2))
+
+
+def _score(hits: list[Hit], misses: list[Miss], credit: dict[str, float], level: str) -> float:
+    """Weighted share of expected concepts shown; concepts above the level add a bonus."""
     expected_levels = _EXPECTED[level]
     expected_total = sum(m.weight for m in misses if m.expected) + sum(
         h.weight for h in hits if h.level in expected_levels
     )
     if expected_total <= 0:
         return 0.0
-    got = sum(h.weight if h.level in expected_levels else BONUS_FACTOR * h.weight for h in hits)
-    raw = min(1.0, got / expected_total)
-    return max(0.0, raw - sum(f.penalty for f in flags))
+    got = sum((h.weight if h.level in expected_levels else BONUS_FACTOR * h.weight) * credit.get(h.id, 1.0)
+              for h in hits)
+    return min(1.0, got / expected_total)
 
 
-def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: str = DEFAULT_LEVEL) -> Grade:
+def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: str = DEFAULT_LEVEL,
+                 topic_check=None) -> Grade:
+    """Score one answer against a rubric.
+
+    score = coverage x shape - penalties, capped when off-topic, where coverage
+    is the level-weighted share of concepts shown (each hit weighted by how
+    much it reads as a claim rather than a listed noun), shape reflects prose,
+    depth and reasons given, and penalties come from red flags and concepts
+    waved away ("latency isn't a concern").
+    """
     if level not in LEVELS:
         raise ValueError(f"unknown level {level!r}; expected one of {', '.join(LEVELS)}")
     answer = text or ""
@@ -210,19 +328,43 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
     sents = textmod.sentences(answer)
     hits: list[Hit] = []
     misses: list[Miss] = []
+    credit: dict[str, float] = {}
+    dismissed: list[Concept] = []
     for concept in rubric.concepts:
         found = match_phrasings(answer, sents, concept.phrasings, respect_negation=False)
-        if found is None:
+        if found is None or found.quality <= 0:
             misses.append(_miss(concept, level))
+            if found is not None:
+                dismissed.append(concept)
         else:
             hits.append(Hit(concept.id, concept.label, found.evidence, concept.level, concept.weight))
+            credit[concept.id] = found.quality
     flags: list[RaisedFlag] = []
     for flag in rubric.red_flags:
         found = match_phrasings(answer, sents, flag.phrasings, respect_negation=True)
         if found is not None:
             flags.append(_raised(flag, found.evidence))
-    score = _score(hits, misses, flags, level)
-    return Grade(case_id, step_id, level, score, True, hits, misses, flags, _advice(hits, misses, flags, score))
+    for concept in dismissed:
+        flags.append(RaisedFlag(f"dismissed-{concept.id}", f"{concept.label} does not matter here",
+                                "", f"It does: {concept.why}", DISMISSAL_PENALTY))
+    notes: list[str] = []
+    coverage = _score(hits, misses, credit, level)
+    prose, depth, reasons = _answer_shape(sents)
+    if prose < 0.6:
+        notes.append("Reads as a list of terms: say what you would do with each and why.")
+    if level != "mid":
+        # senior and staff answers are expected to justify choices, not only name them
+        depth *= 0.85 + 0.15 * reasons
+    score = coverage * (0.25 + 0.75 * prose) * depth
+    score -= sum(f.penalty for f in flags)
+    if topic_check is not None:
+        other = topic_check(step_id, answer)
+        if other is not None:
+            notes.append(f"This reads like an answer about another problem ({other}); answer for this case.")
+            score = min(score, OFF_TOPIC_CAP)
+    score = max(0.0, min(1.0, score))
+    return Grade(case_id, step_id, level, score, True, hits, misses, flags, _advice(hits, misses, flags, score),
+                 notes)
 
 
 def _miss(concept: Concept, level: str) -> Miss:
@@ -240,4 +382,8 @@ def grade(case: Case, step_id: str, text: str, level: str = DEFAULT_LEVEL) -> Gr
         step = case.steps[step_id]
     except KeyError:
         raise KeyError(f"case '{case.id}' has no step '{step_id}'") from None
-    return grade_rubric(case.id, step_id, step.rubric, text, level)
+    from mlsd.grader.topic import model_for
+
+    topics = model_for(case)
+    check = (lambda sid, answer: topics.belongs_elsewhere(case.id, sid, answer)) if topics else None
+    return grade_rubric(case.id, step_id, step.rubric, text, level, topic_check=check)

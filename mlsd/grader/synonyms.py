@@ -53,7 +53,7 @@ SYNONYM_GROUPS: dict[str, list[str]] = {
     "tfidf": ["tf idf", "tfidf", "term frequency inverse document frequency"],
     "mmoe": ["mmoe", "multi gate mixture of experts", "mixture of experts"],
     "dcn": ["dcn", "deep and cross network", "deep cross network", "deep & cross network", "cross network"],
-    "ips": ["ips", "ipw", "inverse propensity", "inverse propensity weighting", "inverse propensity scoring",
+    "ips": ["ipw", "inverse propensity", "inverse propensity weighting", "inverse propensity scoring",
             "inverse propensity weights", "propensity weighting"],
     "featurestore": ["feature store", "feature stores", "feast", "online feature store"],
     "kv": ["key value store", "key-value store", "kv store", "redis", "cassandra", "dynamodb", "bigtable"],
@@ -104,6 +104,11 @@ SYNONYM_GROUPS: dict[str, list[str]] = {
     "llm": ["llm", "large language model", "large language models"],
     "gpu": ["gpu", "gpus", "graphics card"],
     "cpu": ["cpu", "cpus"],
+    "e2e": ["end to end", "end-to-end", "e2e"],
+    "oncall": ["on call", "on-call", "oncall", "pager", "paging"],
+    "realtime": ["real time", "real-time", "realtime", "near real time", "near-real-time"],
+    "pointintime": ["point in time", "point-in-time", "as of time", "as-of"],
+    "tradeoff": ["trade off", "trade-off", "tradeoff", "trade offs", "trade-offs", "tradeoffs"],
 }
 
 # Pairs of stems that the Snowball stemmer keeps apart but mean the same.

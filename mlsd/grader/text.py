@@ -35,7 +35,6 @@ NEGATION_CUES = frozenset(
 
 # "p99" stays one word; "50ms" splits into "50" and "ms"; "0.1" stays one number.
 _WORD = re.compile(r"p\d+|\d+(?:\.\d+)?|[a-z]+(?:'[a-z]+)?|%|<|>|@")
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?;])\s+|\n+|(?<=:)\s+(?=[A-Z\-*•])")
 _BRITISH_ISE = re.compile(r"^(\w{3,}?)is(e|ed|es|ing|ation|ations|er|ers)$")
 
 
@@ -129,22 +128,57 @@ class Sentence:
     tokens: tuple[Token, ...]
 
 
+_LIST_START = re.compile(r"^\s*(?:[-*\u2022>#]|\d+[.)])\s*")
+_PUNCT_BREAK = re.compile(r"(?<!\d[.])(?<=[.!?;])\s+")  # not after a list number "1."
+
+
+def _segments(text: str) -> list[tuple[int, int]]:
+    """Character spans of sentences and list items.
+
+    A newline ends a sentence only at a paragraph break, before a list item
+    or heading, or after closing punctuation: hard-wrapped prose stays whole.
+    """
+    spans: list[tuple[int, int]] = []
+    lines = text.split("\n")
+    offset = 0
+    start: int | None = None
+    previous = ""
+    for line in lines:
+        line_start = offset
+        offset += len(line) + 1
+        stripped = line.strip()
+        breaks_before = (
+            not stripped
+            or bool(_LIST_START.match(line))
+            or not previous.strip()
+            or previous.rstrip().endswith((".", "!", "?", ":", ";"))
+        )
+        if breaks_before and start is not None:
+            spans.append((start, line_start - 1))
+            start = None
+        if stripped and start is None:
+            start = line_start
+        previous = line
+    if start is not None:
+        spans.append((start, len(text)))
+    out: list[tuple[int, int]] = []
+    for lo, hi in spans:
+        piece_start = lo
+        for match in _PUNCT_BREAK.finditer(text, lo, hi):
+            out.append((piece_start, match.start()))
+            piece_start = match.end()
+        out.append((piece_start, hi))
+    return [(lo, hi) for lo, hi in out if text[lo:hi].strip()]
+
+
 def sentences(text: str) -> list[Sentence]:
     """Split into sentences and list items; token offsets stay relative to `text`."""
     out: list[Sentence] = []
-    pos = 0
-    for piece in _SENTENCE_BREAK.split(text):
-        if piece is None:
-            continue
-        idx = text.find(piece, pos)
-        if idx < 0:
-            idx = pos
-        pos = idx + len(piece)
-        if not piece.strip():
-            continue
-        toks = tuple(Token(t.term, t.start + idx, t.end + idx, t.raw) for t in tokens(piece))
+    for lo, hi in _segments(text):
+        piece = text[lo:hi]
+        toks = tuple(Token(t.term, t.start + lo, t.end + lo, t.raw) for t in tokens(piece))
         if toks:
-            out.append(Sentence(piece, idx, toks))
+            out.append(Sentence(piece, lo, toks))
     return out
 
 
