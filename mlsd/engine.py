@@ -38,7 +38,16 @@ class SessionEngine:
 
     @classmethod
     def start(cls, store: Store, case: Case, framework: Framework, *, level: str, mode: str = "practice",
-              minutes: float | None = None, meta: dict | None = None, now: float | None = None) -> "SessionEngine":
+              minutes: float | None = None, meta: dict | None = None, now: float | None = None,
+              step_ids: list[str] | None = None) -> "SessionEngine":
+        """Open a new session. `step_ids` restricts it to those framework steps (a drill);
+        they are kept in the session's meta, so a resumed session walks the same steps."""
+        if step_ids is not None:
+            unknown = [s for s in step_ids if s not in framework.step_ids]
+            if unknown or not step_ids:
+                raise ValueError(f"step_ids must name steps of framework '{framework.id}': {unknown or step_ids}")
+            chosen = set(step_ids)
+            meta = {**(meta or {}), "step_ids": [s for s in framework.step_ids if s in chosen]}
         session_id = store.create_session(case.id, framework.id, mode, level, minutes=minutes, meta=meta, now=now)
         return cls(store, case, framework, store.session(session_id))
 
@@ -56,7 +65,11 @@ class SessionEngine:
 
     @property
     def steps(self) -> list[FrameworkStep]:
-        return self.framework.steps
+        """The framework's steps, or only those in the session's `step_ids` (a drill)."""
+        chosen = self.session.meta.get("step_ids")
+        if not chosen:
+            return self.framework.steps
+        return [s for s in self.framework.steps if s.id in chosen]
 
     def question(self, step_id: str) -> str:
         case_step = self.case.steps.get(step_id)
