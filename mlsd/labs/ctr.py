@@ -47,6 +47,20 @@ def _logit(p):
     return np.log(p / (1 - p))
 
 
+def _one_hot(codes, sizes):
+    """Sparse one-hot of integer code columns (column j has values in [0, sizes[j]))."""
+    import numpy as np
+    from scipy import sparse
+
+    codes = np.asarray(codes, dtype=np.int64)
+    n, k = codes.shape
+    offsets = np.r_[0, np.cumsum(sizes)[:-1]]
+    cols = (codes + offsets).ravel()
+    data = np.ones(n * k)
+    indptr = np.arange(0, n * k + 1, k)
+    return sparse.csr_matrix((data, cols, indptr), shape=(n, int(np.sum(sizes))))
+
+
 def _xgb(seed: int, **params):
     """A small, deterministic xgboost classifier (one thread, hist)."""
     from xgboost import XGBClassifier
@@ -261,3 +275,91 @@ def downsampling(seed: int) -> LabOutput:
         ],
     )
     return LabOutput(metrics=metrics, table=rows, takeaway=takeaway, plot=plot)
+
+
+@lab(
+    id="ctr-gbdt-lr",
+    case=CASE,
+    step="model",
+    title="Boosted-tree leaves as features for logistic regression",
+    summary="Logistic regression on one-hot ids plus the leaf indices of boosted trees beats logistic "
+            "regression alone and the trees alone (He et al. 2014, Table 1 ordering).",
+)
+@_single_threaded
+def gbdt_lr(seed: int) -> LabOutput:
+    """GBDT leaves + LR, the hybrid of He et al., "Practical Lessons from Predicting Clicks on Ads at
+    Facebook" (ADKDD 2014), Table 1: hybrid < LR only < trees only in normalised entropy.
+
+    Clicks depend on high-cardinality ids (ad, user segment, site: additive effects)
+    and on continuous features through thresholds, an interaction and non-monotone
+    shapes. Logistic regression handles one-hot ids well but sees continuous features
+    only linearly; a small boosted model finds the non-linear shapes but, with ids as
+    integer codes, learns little about 450 id levels. The hybrid gives the LR the
+    one-hot ids plus each tree's leaf index (one-hot), so the trees act as learned
+    non-linear feature transforms. The gap is a few percent of NE, as in the paper.
+    """
+    import numpy as np
+    from scipy import sparse
+    from sklearn.linear_model import LogisticRegression
+
+    from mlsd.labs.metrics import calibration_ratio, normalized_entropy, roc_auc
+
+    rng = np.random.default_rng(seed)
+    n, n_train = 60_000, 40_000
+    levels, spreads = (300, 50, 100), (0.7, 0.4, 0.5)  # ad id, user segment, site
+    ids = np.column_stack([rng.integers(0, k, n) for k in levels])
+    id_effect = sum(rng.normal(0.0, s, k)[ids[:, j]] for j, (k, s) in enumerate(zip(levels, spreads)))
+    x = rng.normal(size=(n, 6))
+    shape = (0.9 * (x[:, 0] > 0.5) + 0.8 * ((x[:, 1] > 0) & (x[:, 2] > 0)) - 0.6 * np.abs(x[:, 3])
+             + 0.5 * np.sin(2 * x[:, 4]) + 0.3 * x[:, 5])
+    y = (rng.random(n) < _sigmoid(_logit(0.03) + id_effect + shape - shape.mean())).astype(int)
+    tr, te = slice(0, n_train), slice(n_train, n)
+
+    ids_1hot = _one_hot(ids, levels)
+    results = {}
+
+    # 1. LR only: one-hot ids + raw continuous features.
+    x_lr = sparse.hstack([ids_1hot, sparse.csr_matrix(x)]).tocsr()
+    lr = LogisticRegression(C=1.0, max_iter=1000).fit(x_lr[tr], y[tr])
+    results["lr"] = lr.predict_proba(x_lr[te])[:, 1]
+
+    # 2. Trees only: boosted trees on continuous features + ids as integer codes.
+    x_trees = np.column_stack([x, ids])
+    trees = _xgb(seed, n_estimators=80, max_depth=4, learning_rate=0.12).fit(x_trees[tr], y[tr])
+    results["trees"] = trees.predict_proba(x_trees[te])[:, 1]
+
+    # 3. Hybrid: trees transform the continuous features into leaf indices; LR on ids + leaves.
+    transform = _xgb(seed, n_estimators=30, max_depth=3, learning_rate=0.3).fit(x[tr], y[tr])
+    leaves = transform.apply(x).astype(int)  # node ids < 2**(depth + 1) - 1
+    x_hybrid = sparse.hstack([ids_1hot, _one_hot(leaves, [2**4 - 1] * leaves.shape[1])]).tocsr()
+    hybrid = LogisticRegression(C=0.3, max_iter=1000).fit(x_hybrid[tr], y[tr])
+    results["hybrid"] = hybrid.predict_proba(x_hybrid[te])[:, 1]
+
+    y_te = y[te]
+    ne = {k: normalized_entropy(y_te, p) for k, p in results.items()}
+    auc = {k: roc_auc(y_te, p) for k, p in results.items()}
+    names = {"hybrid": "trees + LR (hybrid)", "lr": "LR only", "trees": "trees only"}
+    table = [
+        {"model": names[k], "ne": ne[k], "ne vs trees only (%)": 100.0 * ne[k] / ne["trees"], "auc": auc[k],
+         "calibration": calibration_ratio(y_te, results[k])}
+        for k in ("hybrid", "lr", "trees")
+    ]
+    metrics = {
+        "ne_hybrid": ne["hybrid"], "ne_lr": ne["lr"], "ne_trees": ne["trees"],
+        "auc_hybrid": auc["hybrid"], "auc_lr": auc["lr"], "auc_trees": auc["trees"],
+        "ne_gain_vs_lr_pct": 100.0 * (ne["lr"] - ne["hybrid"]) / ne["lr"],
+        "ne_gain_vs_trees_pct": 100.0 * (ne["trees"] - ne["hybrid"]) / ne["trees"],
+    }
+    metrics = {k: float(v) for k, v in metrics.items()}
+    takeaway = (
+        f"The hybrid has the lowest NE ({metrics['ne_hybrid']:.3f} vs LR {metrics['ne_lr']:.3f} and trees "
+        f"{metrics['ne_trees']:.3f}): {metrics['ne_gain_vs_lr_pct']:.1f}% better than LR alone and "
+        f"{metrics['ne_gain_vs_trees_pct']:.1f}% better than the trees, a gain of a few percent like the "
+        "paper's, because the trees supply non-linear transforms and the LR the id effects."
+    )
+    plot = PlotSpec(
+        kind="bar", title="Normalised entropy by model (lower is better)", x_label="model",
+        y_label="normalised entropy",
+        series=[Series("NE", [names[k] for k in ("hybrid", "lr", "trees")], [ne["hybrid"], ne["lr"], ne["trees"]])],
+    )
+    return LabOutput(metrics=metrics, table=table, takeaway=takeaway, plot=plot)
