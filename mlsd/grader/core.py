@@ -8,6 +8,7 @@ split" does not raise the random-split flag).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from mlsd.grader import text as textmod
@@ -21,7 +22,8 @@ DEFAULT_LEVEL = "senior"
 _EXPECTED = {"mid": {"mid"}, "senior": {"mid", "senior"}, "staff": {"mid", "senior", "staff"}}
 BONUS_FACTOR = 0.5
 DISMISSAL_PENALTY = 0.1
-OFF_TOPIC_CAP = 0.15
+SATURATION = 0.7
+OFF_TOPIC_CAP = 0.02
 
 
 @dataclass(frozen=True)
@@ -151,17 +153,16 @@ def is_negated(answer: str, sentence: textmod.Sentence, span: tuple[int, int]) -
     return any(textmod.is_negation(toks[i].raw) for i in range(begin, finish + 1))
 
 
-# Phrases that dismiss a concept rather than address it ("latency isn't a real
-# concern", "no need for real-time features"): a mention inside one earns nothing.
-_DISMISSALS = [
-    ("not", "matter"), ("doesn't", "matter"), ("don't", "matter"), ("no", "need"), ("not", "needed"),
-    ("isn't", "needed"), ("aren't", "needed"), ("unnecessary",), ("not", "necessary"), ("isn't", "necessary"),
-    ("not", "concern"), ("isn't", "concern"), ("aren't", "concern"), ("not", "important"), ("isn't", "important"),
-    ("irrelevant",), ("ignore",), ("ignored",), ("don't", "need"), ("doesn't", "need"), ("not", "worry"),
-    ("overkill",), ("not", "required"), ("isn't", "required"), ("not", "worth"), ("isn't", "worth"),
-    ("don't", "bother"), ("unrelated",), ("not", "relevant"), ("isn't", "relevant"), ("not", "useful"),
-    ("isn't", "useful"), ("pointless",), ("skip",), ("not", "really", "needed"),
-]
+# A concept mentioned only to wave it away ("latency isn't a real concern",
+# "no alerts are needed", "I'd ignore position") earns nothing: a negation
+# plus a word of value, or a single dismissive word, in the same clause.
+_DISMISS_WORDS = frozenset("irrelevant unnecessary overkill pointless ignore ignored ignoring unrelated".split())
+_VALUE_STEMS = frozenset("need matter concern necessari import requir relev worth use help care bother".split())
+_DISMISS_NEGATIONS = frozenset("not no never n't isn't aren't doesn't don't won't needn't".split())
+# Oversimplifying words: a concept named in a clause with one of these is
+# usually asserted without its caveats ("retraining yearly is fine").
+_OVERSIMPLIFY = frozenset("just simply fine enough always never obviously basically".split())
+OVERSIMPLIFIED_CREDIT = 0.5
 
 FUNCTION_WORDS = textmod.STOPWORDS | textmod.NEGATION_CUES
 
@@ -209,19 +210,32 @@ def claim_quality(answer: str, sentence: textmod.Sentence, span: tuple[int, int]
     return 0.35 if function or extra >= 2 else 0.2
 
 
+_SCOPE_BREAKS = frozenset({"but", "because", "although", "though", "however", "while", "whereas", "so", "since"})
+
+
+def _scope(sentence: textmod.Sentence, span: tuple[int, int]) -> list[textmod.Token]:
+    """Tokens from the last clause-break word before the match to the next one after it."""
+    toks = sentence.tokens
+    begin = span[0]
+    while begin > 0 and toks[begin - 1].raw not in _SCOPE_BREAKS:
+        begin -= 1
+    finish = span[1]
+    while finish < len(toks) - 1 and toks[finish + 1].raw not in _SCOPE_BREAKS:
+        finish += 1
+    return list(toks[begin : finish + 1])
+
+
 def is_dismissed(answer: str, sentence: textmod.Sentence, span: tuple[int, int]) -> bool:
+    scope = _scope(sentence, span)
+    if any(t.raw in _DISMISS_WORDS for t in scope):
+        return True
+    negated = any(t.raw in _DISMISS_NEGATIONS or t.raw.endswith("n't") for t in scope)
+    return negated and any(t.term in _VALUE_STEMS for t in scope)
+
+
+def is_oversimplified(answer: str, sentence: textmod.Sentence, span: tuple[int, int]) -> bool:
     begin, finish = _clause_bounds(answer, sentence, span)
-    words = [t.raw for t in sentence.tokens[begin : finish + 1]]
-    joined = " " + " ".join(words) + " "
-    for cue in _DISMISSALS:
-        if len(cue) == 1:
-            if f" {cue[0]} " in joined:
-                return True
-        elif all(f" {w} " in joined for w in cue):
-            positions = [words.index(w) for w in cue]
-            if positions == sorted(positions) and positions[-1] - positions[0] <= 5:
-                return True
-    return False
+    return any(t.raw in _OVERSIMPLIFY for t in sentence.tokens[begin : finish + 1])
 
 
 def match_phrasings(answer: str, sents: list[textmod.Sentence], phrasings: list[str],
@@ -244,6 +258,8 @@ def match_phrasings(answer: str, sents: list[textmod.Sentence], phrasings: list[
                 dismissed = True
                 continue
             quality = claim_quality(answer, sentence, span)
+            if is_oversimplified(answer, sentence, span):
+                quality *= OVERSIMPLIFIED_CREDIT
             if best is None or quality > best.quality:
                 best = _Match(_evidence(answer, sentence, span), index, quality)
                 if quality >= 1.0:
@@ -269,6 +285,25 @@ def _advice(hits: list[Hit], misses: list[Miss], flags: list[RaisedFlag], score:
         top = max(stretch, key=lambda m: m.weight)
         return f"Solid for this level; to reach the next one, add {top.label.lower()}: {top.why}"
     return "Everything the rubric listens for is there; practise saying it in under two minutes."
+
+
+# Sweeping claims: interviewers hear "just", "doesn't matter", "is fine" as a
+# candidate skipping the reasoning. A few are normal; a stream of them is not.
+_SWEEPING = re.compile(
+    r"\b(just|simply|always|never|all we need|good enough|regardless|basically|obviously|clearly|the best|"
+    r"is fine|are fine|perfectly|guarantees?|no need|doesn't matter|don't matter|not needed|isn't needed|"
+    r"unnecessary|irrelevant|overkill|not really|unrelated|pointless|waste of)\b",
+    re.IGNORECASE,
+)
+SWEEPING_PENALTY = 0.05
+SWEEPING_MAX_PENALTY = 0.3
+
+
+def sweeping_penalty(answer: str) -> float:
+    words = len(answer.split())
+    count = len(_SWEEPING.findall(answer.replace("\u2019", "'")))
+    excess = count - 1 - words / 100
+    return min(SWEEPING_MAX_PENALTY, SWEEPING_PENALTY * excess) if excess > 0 else 0.0
 
 
 _JUSTIFICATION = frozenset(
@@ -305,7 +340,8 @@ def _score(hits: list[Hit], misses: list[Miss], credit: dict[str, float], level:
         return 0.0
     got = sum((h.weight if h.level in expected_levels else BONUS_FACTOR * h.weight) * credit.get(h.id, 1.0)
               for h in hits)
-    return min(1.0, got / expected_total)
+    # a strong answer covers most, not all, of a long rubric: full marks at SATURATION of the weight
+    return min(1.0, got / (SATURATION * expected_total))
 
 
 def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: str = DEFAULT_LEVEL,
@@ -357,6 +393,10 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
         depth *= 0.85 + 0.15 * reasons
     score = coverage * (0.25 + 0.75 * prose) * depth
     score -= sum(f.penalty for f in flags)
+    sweeping = sweeping_penalty(answer)
+    if sweeping:
+        notes.append("Several sweeping claims (\"just\", \"doesn't matter\", \"is fine\"): give reasons instead.")
+        score -= sweeping
     if topic_check is not None:
         other = topic_check(step_id, answer)
         if other is not None:

@@ -18,6 +18,7 @@ from mlsd.grader import text as textmod
 from mlsd.schema import Case
 
 Profile = dict[str, float]
+MIN_TERMS = 25
 
 
 def _terms(text: str) -> list[str]:
@@ -67,6 +68,8 @@ class TopicModel:
 
     def belongs_elsewhere(self, case_id: str, step_id: str, text: str, margin: float = 1.15) -> str | None:
         """The id of another case this answer fits clearly better, or None."""
+        if len(set(_terms(text))) < MIN_TERMS:
+            return None  # too little text to tell one problem's vocabulary from another's
         sims = self.similarities(step_id, text)
         own = sims.get(case_id, 0.0)
         others = {c: s for c, s in sims.items() if c != case_id}
