@@ -23,6 +23,7 @@ _EXPECTED = {"mid": {"mid"}, "senior": {"mid", "senior"}, "staff": {"mid", "seni
 BONUS_FACTOR = 0.5
 DISMISSAL_PENALTY = 0.1
 SATURATION = 0.7
+DEPTH_WORDS = 40  # content words at which an answer is long enough to show a design
 OFF_TOPIC_CAP = 0.02
 
 
@@ -325,7 +326,7 @@ def _answer_shape(sents: list[textmod.Sentence]) -> tuple[float, float, float]:
     function = sum(1 for t in toks if t.raw in FUNCTION_WORDS)
     prose = min(1.0, max(0.0, (function / len(toks) - 0.06) / 0.16))
     content = len(toks) - function
-    depth = min(1.0, (content / 60) ** 0.5)
+    depth = min(1.0, (content / DEPTH_WORDS) ** 0.5)
     reasons = sum(1 for t in toks if t.raw in _JUSTIFICATION or t.term == "tradeoff")
     return prose, depth, min(1.0, reasons / max(1.0, len(sents) / 2))
 
@@ -342,6 +343,21 @@ def _score(hits: list[Hit], misses: list[Miss], credit: dict[str, float], level:
               for h in hits)
     # a strong answer covers most, not all, of a long rubric: full marks at SATURATION of the weight
     return min(1.0, got / (SATURATION * expected_total))
+
+
+_VOCABULARY: dict[int, tuple[Rubric, frozenset[str]]] = {}
+
+
+def rubric_vocabulary(rubric: Rubric) -> frozenset[str]:
+    """Every word the rubric's phrasings use (for typo tolerance); cached per rubric."""
+    cached = _VOCABULARY.get(id(rubric))
+    if cached is not None and cached[0] is rubric:
+        return cached[1]
+    words = {w for item in [*rubric.concepts, *rubric.red_flags] for p in item.phrasings
+             for w, _, _ in textmod.raw_words(p)}
+    vocabulary = frozenset(words)
+    _VOCABULARY[id(rubric)] = (rubric, vocabulary)
+    return vocabulary
 
 
 def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: str = DEFAULT_LEVEL,
@@ -361,7 +377,7 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
         misses = [_miss(c, level) for c in rubric.concepts]
         return Grade(case_id, step_id, level, 0.0, False, [], misses, [],
                      "No answer: even a rough outline of the key points earns credit.")
-    sents = textmod.sentences(answer)
+    sents = textmod.sentences(answer, textmod.typo_aliases(answer, rubric_vocabulary(rubric)))
     hits: list[Hit] = []
     misses: list[Miss] = []
     credit: dict[str, float] = {}

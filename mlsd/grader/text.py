@@ -78,9 +78,12 @@ def raw_words(text: str) -> list[tuple[str, int, int]]:
     return [(m.group(0), m.start(), m.end()) for m in _WORD.finditer(_prepare(text))]
 
 
-def _canonicalise(words: list[tuple[str, int, int]]) -> list[Token]:
-    """Replace known multi-word phrases and abbreviations by one canonical term."""
-    stems = [stem(w) for w, _, _ in words]
+def _canonicalise(words: list[tuple[str, int, int]], aliases: dict[str, str] | None = None) -> list[Token]:
+    """Replace known multi-word phrases and abbreviations by one canonical term.
+
+    `aliases` maps misspelt words to the rubric word they were meant to be.
+    """
+    stems = [stem(aliases.get(w, w) if aliases else w) for w, _, _ in words]
     tokens: list[Token] = []
     i = 0
     n = len(words)
@@ -106,8 +109,54 @@ def _canonicalise(words: list[tuple[str, int, int]]) -> list[Token]:
 CANONICAL_PHRASES: dict[tuple[str, ...], str] = _build_canonical_phrases()
 
 
-def tokens(text: str) -> list[Token]:
-    return _canonicalise(raw_words(text))
+def tokens(text: str, aliases: dict[str, str] | None = None) -> list[Token]:
+    return _canonicalise(raw_words(text), aliases)
+
+
+def within_one_edit(a: str, b: str) -> bool:
+    """True when a and b differ by one insertion, deletion, substitution or adjacent swap."""
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    if la == lb:
+        diffs = [i for i in range(la) if a[i] != b[i]]
+        if len(diffs) == 1:
+            return True
+        return len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]]
+    if la > lb:
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i:] == b[i + 1 :]
+
+
+def typo_aliases(text: str, vocabulary: frozenset[str]) -> dict[str, str]:
+    """Misspelt answer words (6+ letters) that are one edit from a rubric word."""
+    aliases: dict[str, str] = {}
+    buckets = _typo_buckets(vocabulary)
+    seen: set[str] = set()
+    for word, _, _ in raw_words(text):
+        if len(word) < 6 or word in seen or word in vocabulary:
+            continue
+        seen.add(word)
+        for length in (len(word) - 1, len(word), len(word) + 1):
+            match = next((c for c in buckets.get((word[0], length), ()) if within_one_edit(word, c)), None)
+            if match is not None:
+                aliases[word] = match
+                break
+    return aliases
+
+
+@lru_cache(maxsize=256)
+def _typo_buckets(vocabulary: frozenset[str]) -> dict[tuple[str, int], list[str]]:
+    buckets: dict[tuple[str, int], list[str]] = {}
+    for word in vocabulary:
+        if len(word) >= 5:
+            buckets.setdefault((word[0], len(word)), []).append(word)
+    return buckets
 
 
 @lru_cache(maxsize=20000)
@@ -171,12 +220,12 @@ def _segments(text: str) -> list[tuple[int, int]]:
     return [(lo, hi) for lo, hi in out if text[lo:hi].strip()]
 
 
-def sentences(text: str) -> list[Sentence]:
+def sentences(text: str, aliases: dict[str, str] | None = None) -> list[Sentence]:
     """Split into sentences and list items; token offsets stay relative to `text`."""
     out: list[Sentence] = []
     for lo, hi in _segments(text):
         piece = text[lo:hi]
-        toks = tuple(Token(t.term, t.start + lo, t.end + lo, t.raw) for t in tokens(piece))
+        toks = tuple(Token(t.term, t.start + lo, t.end + lo, t.raw) for t in tokens(piece, aliases))
         if toks:
             out.append(Sentence(piece, lo, toks))
     return out
