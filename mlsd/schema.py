@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 FORMAT_VERSION = 1
 
 Level = Literal["mid", "senior", "staff"]
-LEVELS: tuple[str, ...] = ("mid", "senior", "staff")
+from mlsd.levels import LEVELS  # noqa: E402  (re-exported)
 Difficulty = Literal["easy", "medium", "hard"]
 
 _ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from mlsd.context import Context
-from mlsd.loader import Catalog, load_catalog
-from mlsd.schema import LEVELS
-from mlsd.store import Store
+from mlsd.levels import LEVELS
+
+if TYPE_CHECKING:  # the loader (pydantic, yaml) and store load only when a command runs
+    from mlsd.loader import Catalog
+    from mlsd.store import Store
 
 CasesDirOption = Annotated[
     Optional[list[Path]],
@@ -32,8 +34,10 @@ def check_level(level: str) -> str:
     return level
 
 
-def catalog(cases_dir: list[Path] | None, ctx: Context | None = None, quiet: bool = False) -> Catalog:
+def catalog(cases_dir: list[Path] | None, ctx: Context | None = None, quiet: bool = False) -> "Catalog":
     """Load all cases; broken user files are reported on stderr and skipped."""
+    from mlsd.loader import load_catalog
+
     loaded = load_catalog(cases_dir or [])
     if loaded.problems and not quiet:
         err = (ctx or Context()).err_console
@@ -42,5 +46,7 @@ def catalog(cases_dir: list[Path] | None, ctx: Context | None = None, quiet: boo
     return loaded
 
 
-def open_store() -> Store:
+def open_store() -> "Store":
+    from mlsd.store import Store
+
     return Store.open()

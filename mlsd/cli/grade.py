@@ -12,7 +12,6 @@ import typer
 from mlsd.cli.common import CasesDirOption, LevelOption, catalog, check_level
 from mlsd.context import Context
 from mlsd.errors import UserError
-from mlsd.gradesheet import grade_sheet
 
 
 def grade_command(
@@ -38,6 +37,8 @@ def grade_command(
             text, source = file.read_text(encoding="utf-8"), str(file)
         except (OSError, UnicodeDecodeError) as exc:
             raise UserError(f"cannot read {file}: {getattr(exc, 'strerror', None) or exc}") from None
+    from mlsd.gradesheet import grade_sheet
+
     report = grade_sheet(case, framework, text, level, source)
     if as_json:
         typer.echo(json.dumps(report.to_json(), ensure_ascii=False))

@@ -1,0 +1,3 @@
+"""Candidate levels, lightest module so the CLI can name them without pydantic."""
+
+LEVELS: tuple[str, ...] = ("mid", "senior", "staff")
