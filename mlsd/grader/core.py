@@ -23,7 +23,9 @@ _EXPECTED = {"mid": {"mid"}, "senior": {"mid", "senior"}, "staff": {"mid", "seni
 BONUS_FACTOR = 0.5
 DISMISSAL_PENALTY = 0.1
 SATURATION = 0.7
-DEPTH_WORDS = 40  # content words at which an answer is long enough to show a design
+DEPTH_WORDS = 40
+CONCEPTS_PER_SENTENCE = 3
+LISTED_CREDIT = 0.3  # content words at which an answer is long enough to show a design
 OFF_TOPIC_CAP = 0.02
 
 
@@ -204,6 +206,8 @@ def claim_quality(answer: str, sentence: textmod.Sentence, span: tuple[int, int]
     extra = (finish - begin + 1) - (span[1] - span[0] + 1)
     if function >= 2 or (function >= 1 and extra >= 3):
         return 1.0
+    if extra >= 2 and function / (finish - begin + 1) < 0.1:
+        return 0.2  # a long run of terms with no grammar around them
     # a fragment: is the whole sentence a list? (mostly short comma-separated fragments)
     sentence_function = sum(1 for t in sentence.tokens if t.raw in FUNCTION_WORDS)
     if len(sentence.tokens) >= 8 and sentence_function / len(sentence.tokens) >= 0.2:
@@ -240,7 +244,7 @@ def is_oversimplified(answer: str, sentence: textmod.Sentence, span: tuple[int, 
 
 
 def match_phrasings(answer: str, sents: list[textmod.Sentence], phrasings: list[str],
-                    *, respect_negation: bool) -> _Match | None:
+                    *, respect_negation: bool, skip: frozenset[int] = frozenset()) -> _Match | None:
     """The best match of any phrasing: for concepts the highest claim quality,
     for red flags the first match whose clause is not negated."""
     best: _Match | None = None
@@ -248,6 +252,8 @@ def match_phrasings(answer: str, sents: list[textmod.Sentence], phrasings: list[
     for phrasing in phrasings:
         terms = textmod.phrase_terms(phrasing)
         for index, sentence in enumerate(sents):
+            if index in skip:
+                continue
             span = find_phrase(sentence, terms)
             if span is None:
                 continue
@@ -382,8 +388,18 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
     misses: list[Miss] = []
     credit: dict[str, float] = {}
     dismissed: list[Concept] = []
+    by_sentence: dict[int, list[Concept]] = {}
+    flags: list[RaisedFlag] = []
+    wrong_sentences: set[int] = set()
+    for flag in rubric.red_flags:
+        found = match_phrasings(answer, sents, flag.phrasings, respect_negation=True)
+        if found is not None:
+            flags.append(_raised(flag, found.evidence))
+            wrong_sentences.add(found.sentence_index)
+    # a sentence that makes a wrong claim earns no credit for the words it uses
+    skip = frozenset(wrong_sentences)
     for concept in rubric.concepts:
-        found = match_phrasings(answer, sents, concept.phrasings, respect_negation=False)
+        found = match_phrasings(answer, sents, concept.phrasings, respect_negation=False, skip=skip)
         if found is None or found.quality <= 0:
             misses.append(_miss(concept, level))
             if found is not None:
@@ -391,11 +407,12 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
         else:
             hits.append(Hit(concept.id, concept.label, found.evidence, concept.level, concept.weight))
             credit[concept.id] = found.quality
-    flags: list[RaisedFlag] = []
-    for flag in rubric.red_flags:
-        found = match_phrasings(answer, sents, flag.phrasings, respect_negation=True)
-        if found is not None:
-            flags.append(_raised(flag, found.evidence))
+            by_sentence.setdefault(found.sentence_index, []).append(concept)
+    # one sentence can say something about two or three things, not eight:
+    # concepts beyond that in the same sentence were listed, not discussed
+    for crowded in by_sentence.values():
+        for concept in sorted(crowded, key=lambda c: -c.weight)[CONCEPTS_PER_SENTENCE:]:
+            credit[concept.id] *= LISTED_CREDIT
     for concept in dismissed:
         flags.append(RaisedFlag(f"dismissed-{concept.id}", f"{concept.label} does not matter here",
                                 "", f"It does: {concept.why}", DISMISSAL_PENALTY))
@@ -407,7 +424,7 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
     if level != "mid":
         # senior and staff answers are expected to justify choices, not only name them
         depth *= 0.85 + 0.15 * reasons
-    score = coverage * (0.25 + 0.75 * prose) * depth
+    score = coverage * (0.1 + 0.9 * prose) * depth
     score -= sum(f.penalty for f in flags)
     sweeping = sweeping_penalty(answer)
     if sweeping:
