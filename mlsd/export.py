@@ -167,7 +167,9 @@ def _table_view(rows: list[dict]) -> dict:
         for key in row:
             if key not in columns:
                 columns.append(key)
+    numeric = [all(isinstance(row.get(c), (int, float)) for row in rows if c in row) for c in columns]
     return {"columns": [md_cell(c) for c in columns],
+            "align": ["--:" if n else "---" for n in numeric],  # numbers right-aligned
             "rows": [[md_cell(row[c]) if c in row else "" for c in columns] for row in rows]}
 
 
