@@ -297,19 +297,21 @@ def _advice(hits: list[Hit], misses: list[Miss], flags: list[RaisedFlag], score:
 # Sweeping claims: interviewers hear "just", "doesn't matter", "is fine" as a
 # candidate skipping the reasoning. A few are normal; a stream of them is not.
 _SWEEPING = re.compile(
-    r"\b(just|simply|always|never|all we need|good enough|regardless|basically|obviously|clearly|the best|"
-    r"is fine|are fine|perfectly|guarantees?|no need|doesn't matter|don't matter|not needed|isn't needed|"
-    r"unnecessary|irrelevant|overkill|not really|unrelated|pointless|waste of)\b",
+    r"\b(just|simply|always|never|all we need|good enough|(?:is|are|alone is) enough|regardless|basically|"
+    r"obviously|clearly|the best|is fine|are fine|perfectly|guarantees?|no need|doesn't (?:really )?matter|"
+    r"don't (?:really )?matter|not needed|isn't needed|no \w+ (?:is |are )?needed|unnecessary|irrelevant|"
+    r"overkill|not really|unrelated|pointless|waste of|naturally|automatically|averages? out|"
+    r"overcomplicat\w*|(?:not|don't) bother|the only thing|all that matters|won't change|doesn't change)\b",
     re.IGNORECASE,
 )
-SWEEPING_PENALTY = 0.05
+SWEEPING_PENALTY = 0.08
 SWEEPING_MAX_PENALTY = 0.3
 
 
 def sweeping_penalty(answer: str) -> float:
     words = len(answer.split())
     count = len(_SWEEPING.findall(answer.replace("\u2019", "'")))
-    excess = count - 1 - words / 100
+    excess = count - 1 - words / 150
     return min(SWEEPING_MAX_PENALTY, SWEEPING_PENALTY * excess) if excess > 0 else 0.0
 
 
