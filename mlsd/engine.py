@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mlsd.grader import Grade, grade
+from mlsd.interviewer import question_grading_text
 from mlsd.schema import Case, Framework, FrameworkStep
 from mlsd.store import AnswerRow, SessionRow, Store
 
@@ -95,10 +96,76 @@ class SessionEngine:
     def submit(self, step_id: str, text: str, *, seconds: float | None = None, extra: dict | None = None,
                now: float | None = None) -> Grade:
         """Store the answer, then grade it and store the grade."""
-        answer_id = self.store.add_answer(self.id, step_id, text, seconds=seconds, extra=extra, now=now)
-        result = grade(self.case, step_id, text, self.level)
-        self.store.set_grade(answer_id, result.score, result.to_json())
+        self.store.add_answer(self.id, step_id, text, seconds=seconds, extra=extra, now=now)
+        result = self.grade_step(step_id)
         self.clear_draft(step_id)
+        assert result is not None  # the row just stored is the step's main answer
+        return result
+
+    # ------------------------------------- questions and follow-ups
+
+    @property
+    def clarify_step(self) -> str:
+        """The step clarifying questions count toward: requirements, else the first step."""
+        ids = self.framework.step_ids
+        return "requirements" if "requirements" in ids else ids[0]
+
+    def add_answer(self, step_id: str, text: str, *, kind: str = "answer", seconds: float | None = None,
+                   extra: dict | None = None, now: float | None = None) -> int:
+        """Store one row as entered, without grading it (see `grade_step`)."""
+        return self.store.add_answer(self.id, step_id, text, kind=kind, seconds=seconds, extra=extra, now=now)
+
+    def add_question(self, step_id: str, question: str, reply: dict, *, seconds: float | None = None) -> int:
+        """Store a clarifying question; `reply` holds the interviewer's answer and fact ids."""
+        return self.add_answer(step_id, question, kind="question", seconds=seconds, extra=reply)
+
+    def add_followup(self, step_id: str, probe: str, text: str, *, seconds: float | None = None,
+                     extra: dict | None = None) -> int:
+        """Store the reply to a follow-up probe; it is graded with the step's answer."""
+        return self.add_answer(step_id, text, kind="followup", seconds=seconds,
+                               extra={"question": probe, **(extra or {})})
+
+    def questions(self) -> list[AnswerRow]:
+        return [row for row in self.store.answers(self.id) if row.kind == "question"]
+
+    def step_rows(self, step_id: str) -> tuple[AnswerRow | None, list[AnswerRow]]:
+        """The step's latest main row and the follow-up replies stored after it."""
+        main: AnswerRow | None = None
+        followups: list[AnswerRow] = []
+        for row in self.store.answers(self.id):
+            if row.step != step_id:
+                continue
+            if row.kind in ("answer", "skip", "unanswered"):
+                main, followups = row, []
+            elif row.kind == "followup" and main is not None:
+                followups.append(row)
+        return main, followups
+
+    def step_text(self, step_id: str) -> str:
+        """What a step is graded on: the answer, then each follow-up reply, then (for
+        the clarifying step) the questions asked so far."""
+        main, followups = self.step_rows(step_id)
+        parts = [main.text.strip()] if main is not None and main.kind == "answer" else []
+        parts += [row.text.strip() for row in followups]
+        if step_id == self.clarify_step and main is not None and main.kind == "answer":
+            parts += [question_grading_text(self.case, row.text, row.extra.get("fact_ids", []))
+                      for row in self.questions()]
+        if len(parts) == 1:
+            return main.text if main is not None else ""  # exactly as typed, as before
+        return "\n\n".join(p for p in parts if p)  # paragraph breaks keep the parts' sentences apart
+
+    def grade_step(self, step_id: str, level: str | None = None) -> Grade | None:
+        """Grade the step's combined text and store the grade on its main answer row.
+
+        None when the step has no answer (unanswered or skipped). With another
+        `level` the grade is computed but not stored.
+        """
+        main, _ = self.step_rows(step_id)
+        if main is None or main.kind != "answer":
+            return None
+        result = grade(self.case, step_id, self.step_text(step_id), level or self.level)
+        if level is None or level == self.level:
+            self.store.set_grade(main.id, result.score, result.to_json())
         return result
 
     def skip(self, step_id: str, *, seconds: float | None = None, kind: str = "skip", text: str = "") -> None:
