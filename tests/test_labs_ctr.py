@@ -106,8 +106,8 @@ def test_same_seed_same_metrics(lab_id):
 @pytest.mark.parametrize("lab_id", CTR_LABS)
 def test_output_shape(lab_id):
     r = result(lab_id, 0)
-    assert r.metrics and all(isinstance(v, float) for v in result.metrics.values())
-    assert all(k == k.lower() and " " not in k for k in result.metrics)
-    assert 2 <= len(result.table) <= 8
-    assert result.takeaway.strip()
-    assert result.plot is not None and all(len(s.x) == len(s.y) for s in result.plot.series)
+    assert r.metrics and all(isinstance(v, float) for v in r.metrics.values())
+    assert all(k == k.lower() and " " not in k for k in r.metrics)
+    assert 2 <= len(r.table) <= 8
+    assert r.takeaway.strip()
+    assert r.plot is not None and all(len(s.x) == len(s.y) for s in r.plot.series)
