@@ -43,7 +43,11 @@ def render_grade(console: Console, result: Grade, title: str | None = None) -> N
     )
     parts: list = [heading]
     if not result.answered:
-        parts.append(Text("Unanswered.", style="dim"))
+        expected = sum(1 for m in result.misses if m.expected)
+        parts.append(Text(f"Unanswered: {expected} concepts expected at this level. "
+                          f"See them with `mlsd show {result.case} --step {result.step}`.", style="dim"))
+        console.print(Panel(Group(*parts), border_style="dim", padding=(0, 1)))
+        return
     for hit in result.hits:
         parts.append(Text.assemble(("  ✓ ", "green"), (hit.label, "bold"), (f"  “{hit.evidence}”", "dim")))
     for miss in result.misses:

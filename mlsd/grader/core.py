@@ -286,11 +286,11 @@ def _advice(hits: list[Hit], misses: list[Miss], flags: list[RaisedFlag], score:
     expected = [m for m in misses if m.expected]
     if expected:
         top = max(expected, key=lambda m: m.weight)
-        return f"Cover {top.label.lower()} next time: {top.why}"
+        return f"Cover {lower_first(top.label)} next time: {top.why}"
     stretch = [m for m in misses if not m.expected]
     if stretch:
         top = max(stretch, key=lambda m: m.weight)
-        return f"Solid for this level; to reach the next one, add {top.label.lower()}: {top.why}"
+        return f"Solid for this level; to reach the next one, add {lower_first(top.label)}: {top.why}"
     return "Everything the rubric listens for is there; practise saying it in under two minutes."
 
 
@@ -442,8 +442,15 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
                  notes)
 
 
+def lower_first(label: str) -> str:
+    """'Latency budget' -> 'latency budget', but 'CTR drift' and 'PR-AUC' keep their case."""
+    if len(label) > 1 and label[0].isupper() and label[1].islower():
+        return label[0].lower() + label[1:]
+    return label
+
+
 def _miss(concept: Concept, level: str) -> Miss:
-    return Miss(concept.id, concept.label, concept.hint or f"Consider {concept.label.lower()}.", concept.why,
+    return Miss(concept.id, concept.label, concept.hint or f"Consider {lower_first(concept.label)}.", concept.why,
                 concept.level, concept.weight, concept.level in _EXPECTED[level])
 
 
