@@ -28,7 +28,10 @@ class SessionSummary:
         return data
 
 
-def session_summaries(store: Store, case_id: str | None = None, limit: int | None = None) -> list[SessionSummary]:
+def session_summaries(store: Store, case_id: str | None = None, limit: int | None = None,
+                      step_counts: dict[str, int] | None = None) -> list[SessionSummary]:
+    """Sessions, newest first. `step_counts` (framework id -> number of steps) sizes the
+    "answered" column; a drill counts only its own steps; otherwise seven is assumed."""
     out: list[SessionSummary] = []
     for session in store.sessions(case_id=case_id, limit=limit):
         latest = store.latest_answers(session.id)
@@ -36,7 +39,8 @@ def session_summaries(store: Store, case_id: str | None = None, limit: int | Non
         seconds = [a.seconds for a in latest.values() if a.seconds is not None]
         duration = sum(seconds) if seconds else (
             session.finished_at - session.started_at if session.finished_at else None)
+        drill = session.meta.get("step_ids")
+        steps = len(drill) if drill else (step_counts or {}).get(session.framework, 7)
         out.append(SessionSummary(session.id, session.case_id, session.mode, session.level, session.started_at,
-                                  session.finished, session.total, answered, 7 if not latest else max(7, len(latest)),
-                                  duration))
+                                  session.finished, session.total, answered, max(steps, len(latest)), duration))
     return out

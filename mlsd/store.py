@@ -184,7 +184,7 @@ class Store:
     def best_scores(self) -> dict[str, float]:
         rows = self.db.execute(
             "SELECT case_id, MAX(total) AS best FROM sessions WHERE finished_at IS NOT NULL AND total IS NOT NULL "
-            "AND mode != 'grade' GROUP BY case_id"
+            "AND mode NOT IN ('grade', 'review') GROUP BY case_id"  # a review drill covers only some steps
         )
         return {r["case_id"]: r["best"] for r in rows}
 

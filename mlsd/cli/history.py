@@ -14,6 +14,12 @@ from mlsd.cli.common import open_store
 from mlsd.context import Context
 
 
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    return "<1 min" if seconds < 60 else f"{seconds / 60:.0f} min"
+
+
 def history(
     case: Annotated[Optional[str], typer.Option("--case", help="Only sessions of this case.")] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most this many sessions.")] = 50,
@@ -26,9 +32,13 @@ def history(
     from mlsd.history import session_summaries
     from mlsd.render import fmt_score, score_style
 
+    from mlsd.loader import load_frameworks
+
+    frameworks, _ = load_frameworks()
     store = open_store()
     try:
-        rows = session_summaries(store, case_id=case, limit=limit)
+        rows = session_summaries(store, case_id=case, limit=limit,
+                                 step_counts={fid: len(f.steps) for fid, f in frameworks.items()})
     finally:
         store.close()
     if as_json:
@@ -44,7 +54,7 @@ def history(
     for r in rows:
         table.add_row(str(r.id), datetime.fromtimestamp(r.started_at).strftime("%Y-%m-%d %H:%M"), r.case_id, r.mode,
                       r.level, f"{r.answered}/{r.steps}", Text(fmt_score(r.total), style=score_style(r.total)),
-                      f"{r.duration_seconds / 60:.0f} min" if r.duration_seconds is not None else "—",
+                      _duration(r.duration_seconds),
                       "finished" if r.finished else "open (mlsd resume)")
     ctx.console.print(table)
 
