@@ -67,9 +67,10 @@ def lab_id_problems(targets: Iterable[Path]) -> list[str]:
 
 def one_sentence(case: Case, step_id: str) -> str:
     """A plausible but thin answer: the first sentence of the model answer."""
-    text = case.steps[step_id].model_answer.strip()
-    end = text.find(". ")
-    return text[: end + 1] if end > 0 else text[:120]
+    from mlsd.grader.text import sentences
+
+    found = sentences(case.steps[step_id].model_answer.strip())
+    return found[0].text if found else ""
 
 
 def check_case(case: Case, level: str = "senior") -> list[StepCheck]:

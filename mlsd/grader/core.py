@@ -92,6 +92,25 @@ def _window(n_terms: int) -> int:
     return max(6, 3 * n_terms + 2)
 
 
+def find_ordered(sentence: textmod.Sentence, terms: tuple[str, ...]) -> tuple[int, int] | None:
+    """Like find_phrase, but the terms must appear in the phrasing's order (for claims:
+    "optimize MAPE" is a claim, "MAPE ... is not the optimal" is not)."""
+    toks = sentence.tokens
+    limit = _window(len(terms))
+    for start, tok in enumerate(toks):
+        if tok.term != terms[0]:
+            continue
+        position, matched = start, 1
+        for term in terms[1:]:
+            position = next((i for i in range(position + 1, min(len(toks), start + limit)) if toks[i].term == term), -1)
+            if position < 0:
+                break
+            matched += 1
+        if matched == len(terms):
+            return start, position if len(terms) > 1 else start
+    return None
+
+
 def find_phrase(sentence: textmod.Sentence, terms: tuple[str, ...]) -> tuple[int, int] | None:
     """Smallest token span of `sentence` containing all `terms`, or None."""
     if not terms:
@@ -254,7 +273,7 @@ def match_phrasings(answer: str, sents: list[textmod.Sentence], phrasings: list[
         for index, sentence in enumerate(sents):
             if index in skip:
                 continue
-            span = find_phrase(sentence, terms)
+            span = find_ordered(sentence, terms) if respect_negation else find_phrase(sentence, terms)
             if span is None:
                 continue
             if respect_negation:
