@@ -11,7 +11,6 @@ import pathlib
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 
 
 def _resolve(target: str):
@@ -28,9 +27,7 @@ def _resolve(target: str):
     of_case = [spec for spec in specs if spec.case == target]
     if of_case:
         return sort_labs(of_case)
-    cases = sorted({spec.case for spec in specs})
-    hint = f"; cases with labs: {', '.join(cases)}" if cases else ""
-    raise UserError(f"unknown lab or case '{target}' (see `mlsd lab --list`){hint}")
+    raise UserError(f"unknown lab or case '{target}'; `mlsd lab --list` shows them")
 
 
 def lab_command(
@@ -55,10 +52,11 @@ def lab_command(
     ] = None,
 ) -> None:
     """Run toy models on synthetic data that show one design idea in real numbers."""
+    from mlsd.context import Context
     from mlsd.labs.registry import all_labs, run_lab
     from mlsd.labs.render import render_lab_list, render_lab_result, sort_labs
 
-    console = Console()
+    console = Context().console
 
     if list_ or target is None:
         specs = _resolve(target) if target is not None else sort_labs(all_labs())
