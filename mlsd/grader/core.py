@@ -96,7 +96,7 @@ def find_ordered(sentence: textmod.Sentence, terms: tuple[str, ...]) -> tuple[in
     """Like find_phrase, but the terms must appear in the phrasing's order (for claims:
     "optimize MAPE" is a claim, "MAPE ... is not the optimal" is not)."""
     toks = sentence.tokens
-    limit = _window(len(terms))
+    limit = 2 * len(terms) + 1  # a claim's words sit close together
     for start, tok in enumerate(toks):
         if tok.term != terms[0]:
             continue
@@ -108,6 +108,18 @@ def find_ordered(sentence: textmod.Sentence, terms: tuple[str, ...]) -> tuple[in
             matched += 1
         if matched == len(terms):
             return start, position if len(terms) > 1 else start
+    return None
+
+
+def find_claim(sentence: textmod.Sentence, terms: tuple[str, ...]) -> tuple[int, int] | None:
+    """A red flag's words close together: in order within a short window, or in
+    any order within an even tighter one ("fine to split randomly")."""
+    span = find_ordered(sentence, terms)
+    if span is not None:
+        return span
+    span = find_phrase(sentence, terms)
+    if span is not None and span[1] - span[0] + 1 <= len(terms) + 2:
+        return span
     return None
 
 
@@ -273,7 +285,7 @@ def match_phrasings(answer: str, sents: list[textmod.Sentence], phrasings: list[
         for index, sentence in enumerate(sents):
             if index in skip:
                 continue
-            span = find_ordered(sentence, terms) if respect_negation else find_phrase(sentence, terms)
+            span = find_claim(sentence, terms) if respect_negation else find_phrase(sentence, terms)
             if span is None:
                 continue
             if respect_negation:
