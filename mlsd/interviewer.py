@@ -17,7 +17,7 @@ No terminal here. The mock interview (`mlsd.mock`) and the practice loop
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping
 
 from mlsd.grader import Grade
@@ -355,9 +355,10 @@ class Gap:
     kind: str  # "missed" | "red_flag"
     label: str
     why: str
-    hint: str
+    hint: str  # the concept's own nudge, when it has one
     references: tuple[str, ...] = ()
     labs: tuple[LabRef, ...] = field(default_factory=tuple)
+    answered: bool = True  # False when the whole step went unanswered
 
 
 def biggest_gaps(case: Case, grades: Mapping[str, Grade], titles: Mapping[str, str], *, limit: int = 3) -> list[Gap]:
@@ -376,13 +377,14 @@ def biggest_gaps(case: Case, grades: Mapping[str, Grade], titles: Mapping[str, s
         refs = tuple(_cite(case, r) for r in case_step.references)
         title = titles.get(step_id, step_id)
         for flag in result.red_flags:
-            gap = Gap(step_id, title, "red_flag", flag.claim, flag.why, "", refs)
+            gap = Gap(step_id, title, "red_flag", flag.claim, flag.why, "", refs, answered=result.answered)
             candidates.append(((0, -flag.penalty, result.score, order.get(step_id, 0)), gap, None))
         for miss in result.misses:
             if not miss.expected:
                 continue
             concept = _concept(case, step_id, miss.id)
-            gap = Gap(step_id, title, "missed", miss.label, miss.why, miss.hint, refs)
+            gap = Gap(step_id, title, "missed", miss.label, miss.why, concept.hint if concept else "", refs,
+                      answered=result.answered)
             candidates.append(((1, -miss.weight, result.score, order.get(step_id, 0)), gap, concept))
     candidates.sort(key=lambda c: c[0])
     chosen: list[tuple[Gap, Concept | None]] = []
@@ -429,5 +431,4 @@ def _with_labs(case: Case, gap: Gap, concept: Concept | None) -> Gap:
         hit = match_phrasings(about, textmod.sentences(about), phrasings, respect_negation=False)
         refs.append((0 if hit else 1, LabRef(spec.id, spec.title)))
     refs.sort(key=lambda r: r[0])
-    return Gap(gap.step_id, gap.step_title, gap.kind, gap.label, gap.why, gap.hint, gap.references,
-               tuple(r for _, r in refs[:2]))
+    return replace(gap, labs=tuple(r for _, r in refs[:2]))

@@ -1,0 +1,180 @@
+"""The terminal loop of a mock interview, and its scorecard.
+
+All timing and interviewer logic lives in `mlsd.mock.MockInterview`; this
+module reads lines through `ctx.read_line_timed` (a timed reader on a real
+terminal, a script on a fake clock in tests) and renders what the
+interviewer says.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.padding import Padding
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from mlsd.context import Context
+from mlsd.mock import HELP, MockInterview, MockReport, Say, clock_text
+from mlsd.render import fmt_score, score_style
+from mlsd.tui.answer_input import LineTimeout
+
+READY_PROMPT = "Press Enter to start the clock (or :q to cancel) "
+
+
+def run_mock(ctx: Context, interview: MockInterview, *, wait_for_ready: bool = True) -> MockReport | None:
+    """Run the interview to its end and show the scorecard; None if cancelled before the start.
+
+    Ctrl-C stores what was typed, leaves the session unfinished and re-raises.
+    """
+    console = ctx.console
+    render_intro(console, interview)
+    if wait_for_ready:
+        try:
+            ready = ctx.read_line_timed(READY_PROMPT, None, "")
+        except EOFError:
+            ready = ":q"
+        if ready.strip().lower() in (":q", ":quit", "q", "quit"):
+            console.print(Text("Cancelled before the start; nothing was stored.", style="dim"))
+            return None
+    interview.start()
+    partial = ""
+    try:
+        while True:
+            render_says(console, interview.drain())
+            if interview.done:
+                break
+            wait = interview.timeout()
+            if wait is not None and wait <= 0:
+                partial = interview.tick(partial)
+                continue
+            try:
+                line = ctx.read_line_timed(interview.prompt, wait, partial)
+            except LineTimeout as exc:
+                partial = interview.tick(exc.partial)
+                continue
+            except EOFError:
+                interview.eof(partial)
+                partial = ""
+                continue
+            partial = ""
+            interview.line(line)
+    except KeyboardInterrupt as exc:
+        interview.interrupt(getattr(exc, "partial", "") or partial)
+        render_says(console, interview.drain())
+        raise
+    report = interview.report()
+    render_report(console, report)
+    return report
+
+
+# ------------------------------------------------------------------ rendering
+
+
+def render_intro(console: Console, interview: MockInterview) -> None:
+    case = interview.case
+    plan = "  ·  ".join(f"{b.title} {clock_text(b.seconds)}" for b in interview.budgets)
+    body = Group(
+        Text(case.prompt.strip()),
+        Text(""),
+        Text.assemble(("Interviewer: ", "bold magenta"),
+                      f"We have {interview.minutes:g} minutes. I'll keep time and move us along; "
+                      "ask me anything with a line starting with '?'. No scores or hints until the end, "
+                      "as in a real interview."),
+        Text(""),
+        Text(f"Plan: {plan}", style="dim"),
+        Text("The prompt shows the time left: [this step · the interview]. Time you save on a step "
+             "rolls over to the next ones.", style="dim"),
+        Text(HELP, style="dim"),
+    )
+    console.print(Panel(body, title=Text(f"Mock interview · {case.title} · {interview.level} bar"),
+                        title_align="left", border_style="magenta"))
+
+
+def render_says(console: Console, says: list[Say]) -> None:
+    for say in says:
+        render_say(console, say)
+
+
+def render_say(console: Console, say: Say) -> None:
+    if say.kind == "step":
+        data = say.data
+        subtitle = f"{clock_text(data['allotted'])} for this step · {clock_text(data['left'])} left"
+        console.print()
+        console.print(Panel(Text(say.text), title=Text(f"Step {data['number']}/{data['total']} · {data['title']}"),
+                            title_align="left", subtitle=subtitle, subtitle_align="right", border_style="cyan"))
+    elif say.kind in ("interviewer", "reply"):
+        console.print(Text.assemble(("Interviewer: ", "bold magenta"), say.text))
+    elif say.kind == "warning":
+        console.print(Text(f"⏱ {say.text}", style="bold yellow"))
+    else:
+        console.print(Text(say.text, style="dim"))
+
+
+def _time_cell(seconds: float, budget: float) -> Text:
+    over = seconds > budget * 1.05
+    return Text(f"{clock_text(seconds)} / {clock_text(budget)}", style="yellow" if over else "")
+
+
+def render_report(console: Console, report: MockReport) -> None:
+    """Per-step scores, time against budget, the verdict, the biggest gaps and labs."""
+    console.print()
+    table = Table(title=f"Scorecard · {report.case_title} · mock, {report.level} bar", title_justify="left")
+    table.add_column("#", justify="right", style="dim")
+    table.add_column("Step")
+    table.add_column("Score", justify="right")
+    table.add_column("Time / budget", justify="right")
+    table.add_column("Status", style="dim")
+    table.add_column("Bar", justify="center")
+    for number, step in enumerate(report.steps, start=1):
+        extras = []
+        if step.probes:
+            extras.append(f"{len(step.probes)} follow-up{'s' if len(step.probes) > 1 else ''}")
+        if step.questions:
+            extras.append(f"{step.questions} question{'s' if step.questions > 1 else ''}")
+        status = step.status + (f" ({', '.join(extras)})" if extras else "")
+        bar = Text("✓", style="green") if step.meets_bar else Text("✗", style="red")
+        table.add_row(str(number), step.title, Text(fmt_score(step.score), style=score_style(step.score)),
+                      _time_cell(step.seconds, step.budget_seconds), status, bar)
+    table.add_section()
+    table.add_row("", Text("Total", style="bold"), Text(fmt_score(report.total), style=f"bold {score_style(report.total)}"),
+                  f"{clock_text(report.seconds_used)} / {clock_text(report.minutes * 60)}", "", "")
+    console.print(table)
+
+    verdict = report.verdict
+    others = " · ".join(f"{level}: {met} of {verdict.steps}" for level, met in report.by_level.items()
+                        if level != report.level)
+    console.print(Text.assemble((verdict.summary, "bold"), " ", verdict.judgement,
+                                (f"  (at other levels: {others})" if others else "", "dim")))
+    unanswered = sum(1 for s in report.steps if s.status == "unanswered")
+    if report.ended == "time" and unanswered:
+        console.print(Text(f"Time ran out with {unanswered} step{'s' if unanswered > 1 else ''} unanswered: "
+                           "keep each step to its budget.", style="yellow"))
+    asked = len(report.questions)
+    if asked:
+        answered = sum(1 for _, ok in report.questions if ok)
+        console.print(Text(f"You asked {asked} clarifying question{'s' if asked > 1 else ''}; {answered} "
+                           f"{'was' if answered == 1 else 'were'} answered from the case's facts. They count "
+                           "toward the requirements step."))
+    else:
+        console.print(Text("You asked no clarifying questions: interviewers expect a few (scale, latency, "
+                           "base rates, label delay) before any design. Start lines with '?' next time.",
+                           style="yellow"))
+
+    if report.gaps:
+        console.print()
+        console.print(Text("Biggest gaps, and what to study", style="bold"))
+        for number, gap in enumerate(report.gaps, start=1):
+            head = "Wrong claim: " if gap.kind == "red_flag" else ""
+            where = gap.step_title + ("" if gap.answered else ", unanswered")
+            console.print(Text.assemble((f"{number}. ", "bold"), (head + gap.label, "bold"), (f"  ({where})", "dim")))
+            lines = [Text(f"why: {gap.why}")]
+            if gap.hint:
+                lines.append(Text(f"ask yourself: {gap.hint}", style="dim"))
+            lines += [Text(f"read: {ref}", style="dim") for ref in gap.references[:2]]
+            lines += [Text.assemble("lab: ", (f"mlsd lab {lab.id}", "cyan"), (f"  {lab.title}", "dim"))
+                      for lab in gap.labs]
+            console.print(Padding(Group(*lines), (0, 0, 0, 3)))
+    console.print()
+    console.print(Text(f"Session {report.session_id} saved. Model answers: mlsd show {report.case_id} --answers"
+                       f"  ·  your record: mlsd history", style="dim"))
