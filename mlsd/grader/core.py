@@ -161,6 +161,12 @@ def _evidence(answer: str, sentence: textmod.Sentence, span: tuple[int, int]) ->
     return " ".join(snippet.split())
 
 
+# Words that criticise what they describe: "a random split would leak the
+# future" mentions the wrong practice to reject it, not to claim it.
+_CRITICAL_STEMS = frozenset(
+    "leak inflat overestim optimist mislead wrong flaw pitfal danger hurt harm broken trap naiv fool".split()
+)
+
 _CLAUSE_BREAKS = frozenset({"but", "because", "since", "whereas", "while", "although", "though", "however", "so"})
 
 
@@ -184,7 +190,7 @@ def is_negated(answer: str, sentence: textmod.Sentence, span: tuple[int, int]) -
         if "," in between or "(" in between or toks[i].raw in _CLAUSE_BREAKS:
             finish = i - 1
             break
-    return any(textmod.is_negation(toks[i].raw) for i in range(begin, finish + 1))
+    return any(textmod.is_negation(toks[i].raw) or toks[i].term in _CRITICAL_STEMS for i in range(begin, finish + 1))
 
 
 # A concept mentioned only to wave it away ("latency isn't a real concern",

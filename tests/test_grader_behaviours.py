@@ -1,0 +1,89 @@
+"""Grader behaviours on the shipped cases, with small answers of our own."""
+
+from __future__ import annotations
+
+import pytest
+
+from mlsd.grader import grade
+from mlsd.grader.text import phrase_terms, sentences, within_one_edit
+from mlsd.loader import load_catalog
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return load_catalog()
+
+
+FRAUD_DATA = (
+    "Labels come from chargebacks, which arrive 30 to 90 days after the transaction, so I would only train on "
+    "windows whose labels have matured. Velocity features such as the number of transactions per card, device "
+    "and IP address in the last hour are computed in a streaming job and served from a low-latency store, "
+    "because they must be fresh at authorization time. Declined transactions never get a label, so I would "
+    "keep a small random holdout of would-be-declined payments that we let through to measure what we miss."
+)
+
+
+def test_off_topic_answer_is_capped(catalog):
+    own = grade(catalog.case("fraud"), "data", FRAUD_DATA)
+    elsewhere = grade(catalog.case("ctr"), "data", FRAUD_DATA)
+    assert own.score > 0.4
+    assert elsewhere.score <= 0.05
+    assert any("another problem" in note for note in elsewhere.notes)
+
+
+def test_negated_red_flag_is_not_raised(catalog):
+    case = catalog.case("fraud")
+    good = "We will not use a random split; a random split would leak future fraud patterns into training."
+    bad = "A random split of the transactions into train and test is fine here."
+    ids_bad = {f.id for f in grade(case, "data", bad).red_flags}
+    ids_good = {f.id for f in grade(case, "data", good).red_flags}
+    assert ids_bad and not (ids_bad & ids_good)
+
+
+def test_every_hit_has_evidence_and_every_miss_a_reason(catalog):
+    result = grade(catalog.case("fraud"), "data", FRAUD_DATA)
+    assert result.hits and result.misses
+    for hit in result.hits:
+        assert hit.evidence and hit.evidence.strip("…").strip().lower() in FRAUD_DATA.lower()
+    assert all(miss.why for miss in result.misses)
+
+
+def test_buzzword_list_scores_far_below_prose(catalog):
+    stuffed = ("chargebacks, label maturity, velocity features, streaming, Flink, Kafka, Redis, feature store, "
+               "holdout, selection bias, point-in-time, time split, leakage, device graph, IP")
+    case = catalog.case("fraud")
+    assert grade(case, "data", stuffed).score < 0.2 < grade(case, "data", FRAUD_DATA).score
+
+
+def test_sweeping_claims_cost_points(catalog):
+    case = catalog.case("fraud")
+    hedged = FRAUD_DATA
+    sweeping = FRAUD_DATA + (" Honestly real-time data is just overkill, daily batches are fine, velocity simply "
+                             "averages out and the holdout doesn't really matter.")
+    assert grade(case, "data", sweeping).score < grade(case, "data", hedged).score
+
+
+def test_synonyms_and_abbreviations_meet():
+    assert phrase_terms("normalized entropy") == phrase_terms("NE") == phrase_terms("normalised entropy")
+    assert phrase_terms("PR-AUC") == phrase_terms("area under the precision recall curve")
+    assert phrase_terms("p99") == phrase_terms("99th percentile")
+    assert phrase_terms("gradient boosted trees") == phrase_terms("GBDT")
+    assert phrase_terms("end-to-end") == phrase_terms("end to end")
+
+
+def test_hard_wrapped_prose_is_one_sentence():
+    text = "We train on matured labels\nbecause chargebacks arrive late.\n- a list item\n- another"
+    assert [s.text for s in sentences(text)] == [
+        "We train on matured labels\nbecause chargebacks arrive late.", "- a list item", "- another"]
+
+
+def test_one_edit_typos():
+    assert within_one_edit("calibraton", "calibration")
+    assert within_one_edit("latnecy", "latency")  # adjacent swap
+    assert not within_one_edit("latency", "lateness")
+
+
+def test_grading_is_deterministic(catalog):
+    case = catalog.case("ctr")
+    answer = case.steps["evaluation"].model_answer
+    assert grade(case, "evaluation", answer).to_json() == grade(case, "evaluation", answer).to_json()
