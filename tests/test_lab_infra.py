@@ -65,7 +65,7 @@ def test_render_line_plot_is_thinned_and_small_differences_are_zoomed():
     render_lab_result(make_result(plot=LINE), console)
     text = console.export_text()
     bar_rows = [line for line in text.splitlines() if "█" in line or "▏" in line]
-    assert len(bar_rows) <= 2 * 12  # at most 12 points per series in the terminal
+    assert len(bar_rows) <= 16  # long lines are thinned to keep the chart short
     assert "bars start at" in text  # 0.90..0.96 would look flat from zero
 
 

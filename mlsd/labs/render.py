@@ -22,7 +22,7 @@ CASE_ORDER = ("ctr", "recs", "eta", "fraud", "search")
 
 _SERIES_STYLES = ("cyan", "magenta", "green", "yellow", "blue", "red")
 _EIGHTHS = " ▏▎▍▌▋▊▉"
-_MAX_POINTS = 12  # per series, for line plots in the terminal
+_MAX_LINE_ROWS = 16  # a line plot shows at most this many bars in all (at least 4 points per series)
 _BAR_WIDTH = 36
 
 
@@ -127,9 +127,8 @@ def plot_chart(plot: PlotSpec, width: int = _BAR_WIDTH) -> Group | None:
     series = [s for s in plot.series if s.y]
     if not series:
         return None
-    per_series = [
-        (s, _thin(list(zip(s.x, s.y)), _MAX_POINTS if plot.kind == "line" else 10_000)) for s in series
-    ]
+    limit = max(4, _MAX_LINE_ROWS // len(series)) if plot.kind == "line" else 10_000
+    per_series = [(s, _thin(list(zip(s.x, s.y)), limit)) for s in series]
     values = [float(y) for _, pts in per_series for _, y in pts if not (isinstance(y, float) and math.isnan(y))]
     if not values:
         return None
@@ -167,10 +166,10 @@ def plot_chart(plot: PlotSpec, width: int = _BAR_WIDTH) -> Group | None:
             grid.add_row(*cells)
             first = False
 
-    axes = f"{plot.y_label} by {plot.x_label}"
     header = Text(plot.title, style="bold")
-    if axes.lower() != plot.title.lower():
-        header.append(f"  ({axes})", style="dim")
+    title = plot.title.lower()
+    if plot.y_label.lower() not in title and plot.x_label.lower() not in title:
+        header.append(f"  ({plot.y_label} by {plot.x_label})", style="dim")
     parts: list[object] = [header, grid]
     if base != 0.0:
         parts.append(Text(f"(bars start at {format_value(base)}, not 0, to show small differences)",
