@@ -190,6 +190,12 @@ def _lab_view(run: dict, number: int) -> dict:
     }
 
 
+def _seconds(rows: list[AnswerRow]) -> float | None:
+    """Time spent on a step: every answer, follow-up reply and question typed for it."""
+    spent = [r.seconds for r in rows if r.seconds is not None]
+    return sum(spent) if spent else None
+
+
 def session_view(store: Store, session: SessionRow, case: Case | None, framework: Framework | None, *,
                  with_model_answers: bool = False, tz: tzinfo | None = None) -> dict:
     """Everything a session template shows, as plain data.
@@ -239,8 +245,9 @@ def session_view(store: Store, session: SessionRow, case: Case | None, framework
             "draft": draft if final is None else "",
             "score": final.score if final is not None and final.kind == "answer" else (0.0 if final else None),
             "graded": graded and final.grade is not None,
-            "seconds": final.seconds if final else None,
+            "seconds": _seconds(own),
             "budget_minutes": fw_step.minutes if fw_step else None,
+            "over_budget": bool(fw_step and _seconds(own) is not None and _seconds(own) > fw_step.minutes * 60),
             "hints_used": (final.extra.get("hints_used") or 0) if final else 0,
             "earlier": [{"text": r.text, "kind": r.kind, "score": r.score} for r in main[:-1]],
             **grade,
@@ -252,7 +259,7 @@ def session_view(store: Store, session: SessionRow, case: Case | None, framework
             "model_answer": case_step.model_answer.strip() if (with_model_answers and case_step) else "",
         })
     shown = {s["id"] for s in steps}
-    seconds = [s["seconds"] for s in steps if s["seconds"] is not None]
+    seconds = [r.seconds for r in rows if r.seconds is not None]
     minutes = session.minutes if session.minutes is not None else session.meta.get("minutes")
     return {
         "session": {
@@ -442,6 +449,17 @@ def _draw(run: dict, lab: dict, path: Path, plot_source: PlotSource) -> str:
         return "" if save_plot(drawable, path) else "no plot for this lab"
     except ImportError:
         return "plot not drawn: matplotlib is not installed (pip install 'mlsd[plots]')"
+
+
+def lab_run_record(result) -> dict:
+    """What to store for a lab run (Store.add_lab_run) so its plot can be redrawn without
+    re-running the lab: the `mlsd lab --json` shape plus the plot data."""
+    from dataclasses import asdict
+
+    data = result.to_json()
+    if result.plot is not None:
+        data["plot"] = asdict(result.plot)
+    return data
 
 
 # ------------------------------------------------------------ writing files

@@ -167,9 +167,10 @@ def test_session_view_has_what_the_notes_need(toy):
     session = store.session(make_session(store, *toy))
     view = session_view(store, session, *toy, tz=timezone.utc)
     assert view["session"]["started"] == "2023-11-14 22:13"
-    assert view["session"]["minutes"] == 5 and view["session"]["time_used"] == pytest.approx(99.4)
+    assert view["session"]["minutes"] == 5 and view["session"]["time_used"] == pytest.approx(149.4)
     req, ev = view["steps"]
     assert req["status"] == "answered" and req["hints_used"] == 1
+    assert req["seconds"] == pytest.approx(145.4)  # both attempts and the follow-up reply
     assert req["hits"] == [{"id": "scale", "label": "Scale", "level": "mid", "evidence": GRADE["hit"][0]["evidence"]}]
     assert [m["label"] for m in req["missed"]] == ["Latency budget"]
     assert [m["label"] for m in req["next_level"]] == ["Business goal"]
@@ -247,6 +248,17 @@ def test_plot_is_redrawn_from_the_lab_when_not_stored(tmp_path, toy):
 
     done = export_session(store, session, *toy, out=tmp_path / "n.md", plot_source=rerun)
     assert calls == [("toy-lab", 3)] and (tmp_path / "n-toy-lab.png").is_file() and done.notes == []
+
+
+def test_lab_run_record_keeps_the_plot_for_redrawing(tmp_path, toy):
+    from mlsd.export import _stored_plot, lab_run_record
+    from mlsd.labs.base import LabResult
+
+    spec = PlotSpec("bar", "t", "x", "y", [Series("s", ["a", "b"], [1.0, 2.0])])
+    result = LabResult("toy-lab", "toy", "requirements", "T", 1, 0.5, {"m": 1.0}, [], "k", spec)
+    record = lab_run_record(result)
+    assert {k: v for k, v in record.items() if k != "plot"} == result.to_json()
+    assert _stored_plot(record) == spec
 
 
 def test_no_plots_when_asked_or_on_stdout_or_unknown_lab(tmp_path, toy):
