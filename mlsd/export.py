@@ -218,6 +218,7 @@ def session_view(store: Store, session: SessionRow, case: Case | None, framework
 
     labs = [_lab_view(run, n) for n, run in enumerate(store.lab_runs(session.id), start=1)]
     drafts = dict(session.meta.get("drafts") or {})
+    budgets = {k: float(v) for k, v in (session.meta.get("budgets") or {}).items() if isinstance(v, (int, float))}
     steps = []
     for number, step_id in enumerate(step_ids + extra_steps, start=1):
         fw_step = None
@@ -234,6 +235,9 @@ def session_view(store: Store, session: SessionRow, case: Case | None, framework
         else:
             status = {"answer": "answered", "skip": "skipped"}.get(final.kind, final.kind)
         graded = final is not None and final.kind == "answer"
+        # a mock interview scales each step's budget to its length and keeps it (seconds) in meta
+        budget = budgets[step_id] / 60 if step_id in budgets else (fw_step.minutes if fw_step else None)
+        budget = round(budget, 1) if budget else None
         grade = _grade_view(case, step_id, session.level, final.grade if graded else None)
         steps.append({
             "number": number,
@@ -246,8 +250,8 @@ def session_view(store: Store, session: SessionRow, case: Case | None, framework
             "score": final.score if final is not None and final.kind == "answer" else (0.0 if final else None),
             "graded": graded and final.grade is not None,
             "seconds": _seconds(own),
-            "budget_minutes": fw_step.minutes if fw_step else None,
-            "over_budget": bool(fw_step and _seconds(own) is not None and _seconds(own) > fw_step.minutes * 60),
+            "budget_minutes": budget,
+            "over_budget": bool(budget and _seconds(own) is not None and _seconds(own) > budget * 60),
             "hints_used": (final.extra.get("hints_used") or 0) if final else 0,
             "earlier": [{"text": r.text, "kind": r.kind, "score": r.score} for r in main[:-1]],
             **grade,

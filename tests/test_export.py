@@ -183,6 +183,15 @@ def test_session_view_has_what_the_notes_need(toy):
     assert ev["status"] == "skipped" and ev["score"] == 0.0
 
 
+def test_mock_budgets_from_session_meta(toy):
+    store = Store.memory()
+    session_id = make_session(store, *toy, with_lab=False)
+    store.update_meta(session_id, budgets={"requirements": 300.0, "evaluation": 337.5})
+    view = session_view(store, store.session(session_id), *toy)
+    assert [s["budget_minutes"] for s in view["steps"]] == [5.0, 5.6]
+    assert not view["steps"][0]["over_budget"]
+
+
 def test_unfinished_session_shows_drafts_and_drills_show_only_their_steps(toy):
     store = Store.memory()
     engine = SessionEngine.start(store, *toy, level="mid", mode="review", step_ids=["evaluation"], now=T0)
