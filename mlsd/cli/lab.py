@@ -33,8 +33,8 @@ def _resolve(target: str):
 def lab_command(
     target: Annotated[
         Optional[str],
-        typer.Argument(metavar="[LAB_ID|CASE]", help="A lab id (e.g. ctr-downsampling) or a case id to run all its labs.",
-                       show_default=False),
+        typer.Argument(metavar="[LAB_ID|CASE]", show_default=False,
+                       help="A lab id (e.g. ctr-downsampling) or a case id to run all its labs."),
     ] = None,
     list_: Annotated[
         bool, typer.Option("--list", "-l", help="List labs by case and step (only those of CASE if given).")
