@@ -292,3 +292,7 @@ def test_cli_review_errors(toy):
     assert unknown.exit_code == 2 and "unknown case 'nope'" in unknown.output
     level = runner.invoke(app, ["review", "--level", "guru", *COURSE_ARGS])
     assert level.exit_code == 2 and "unknown level" in level.output
+    stats = runner.invoke(app, ["stats", "--case", "nope", *COURSE_ARGS])
+    assert stats.exit_code == 2 and "unknown case 'nope'" in stats.output
+    quiet = runner.invoke(app, ["stats", "--case", "ctr", *COURSE_ARGS])
+    assert quiet.exit_code == 0 and "No sessions of 'ctr' yet" in quiet.output

@@ -41,7 +41,7 @@ def stats(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object and nothing else.")] = False,
     cases_dir: CasesDirOption = None,
 ) -> None:
-    """Your progress: scores over time per case and per step, your weakest steps, the concepts you miss most.
+    """Where you stand: scores over time per case and step, weakest steps, concepts you miss most.
 
     Trends read left to right, oldest to newest, on a fixed 0-100% scale. Graded answer sheets (`mlsd grade`) are left out; review drills count for steps and concepts, not for case totals.
 
@@ -57,11 +57,14 @@ def stats(
         progress = compute_progress(store, loaded, case_id=case, top=top)
     finally:
         store.close()
+    empty = not progress.attempts and not progress.cases
+    if empty and case is not None and case not in loaded.cases:
+        loaded.case(case)  # a typo: unknown case, exit 2
     if as_json:
         typer.echo(json.dumps(progress.to_json()))
         return
     console = ctx.console
-    if not progress.attempts and not progress.cases:
+    if empty:
         console.print(NO_SESSIONS if case is None else f"No sessions of '{case}' yet. Start one with: mlsd practice {case}")
         return
     from mlsd.progress import bar, sparkline
