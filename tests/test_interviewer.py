@@ -1,0 +1,168 @@
+"""The interviewer's answers to questions, its follow-up probes, the verdict and the gaps."""
+
+from __future__ import annotations
+
+import pytest
+
+from mlsd.grader import grade
+from mlsd.interviewer import (NO_FACT_REPLY, answer_question, biggest_gaps, choose_follow_ups, match_facts,
+                              question_grading_text, step_topic, verdict)
+from mlsd.loader import load_catalog
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return load_catalog()
+
+
+def fact_ids(case, question):
+    return [m.fact.id for m in match_facts(case, question)]
+
+
+# --------------------------------------------------------------- questions
+
+
+@pytest.mark.parametrize("case_id, question, expected", [
+    # the same question in many words: abbreviations, inflections, synonyms
+    ("ctr", "What is the peak QPS?", ["qps"]),
+    ("ctr", "How many requests per second do we serve?", ["qps"]),
+    ("ctr", "how much traffic do we get", ["qps"]),
+    ("ctr", "What's the expected load?", ["qps"]),
+    ("ctr", "What's the latency budget?", ["latency"]),
+    ("ctr", "How fast must scoring be?", ["latency"]),
+    ("ctr", "what's the base CTR?", ["base-ctr"]),
+    ("ctr", "How often do users click?", ["base-ctr"]),
+    ("ctr", "When do clicks arrive?", ["label-delay"]),
+    ("ctr", "How many candidate ads per query?", ["candidates"]),
+    ("ctr", "does position matter", ["position-effect"]),
+    ("fraud", "How rare is fraud?", ["base-rate"]),
+    ("fraud", "what's the fraud rate", ["base-rate"]),
+    ("fraud", "How long until chargebacks come in?", ["labels"]),
+    ("fraud", "how many transactions per second", ["volume"]),
+    ("eta", "Is being late worse than being early?", ["cost"]),
+    ("recs", "How many DAU?", ["users"]),
+    ("recs", "cold start?", ["cold-start"]),
+    ("search", "How many products are in the catalogue?", ["catalog"]),
+])
+def test_questions_find_their_fact(shipped, case_id, question, expected):
+    assert fact_ids(shipped.case(case_id), question) == expected
+
+
+def test_a_question_about_two_facts_gets_both(shipped):
+    assert set(fact_ids(shipped.case("ctr"), "What's the QPS and the latency budget?")) == {"qps", "latency"}
+    # "scale" is two facts in the search case: traffic and catalogue
+    assert set(fact_ids(shipped.case("search"), "what's the scale?")) == {"qps", "catalog"}
+
+
+@pytest.mark.parametrize("question", [
+    "Should I use deep learning?",
+    "what data leakage risks should I worry about",
+    "Which loss should I use?",
+    "is this a ranking problem or classification",
+    "hello",
+])
+def test_questions_without_a_fact_get_make_an_assumption(shipped, question):
+    reply = answer_question(shipped.case("ctr"), question)
+    assert not reply.answered and reply.fact_id is None
+    assert "make an assumption and state it" in reply.text.lower()
+
+
+def test_reply_is_the_fact_in_character_and_is_stored_shape(shipped):
+    case = shipped.case("ctr")
+    reply = answer_question(case, "? What is the peak QPS")
+    assert reply.question == "What is the peak QPS"
+    assert reply.text.startswith("About 60,000 search queries per second at peak")
+    assert reply.to_extra() == {"answer": reply.text, "fact_id": "qps", "fact_ids": ["qps"]}
+    two = answer_question(case, "QPS and latency budget?")
+    assert "Latency budget:" in two.text and "Scale:" in two.text
+
+
+def test_empty_question_and_practice_topics(shipped):
+    case = shipped.case("ctr")
+    assert "ask" in answer_question(case, "?").text.lower()
+    practice = answer_question(case, "? should I use a transformer", list_topics=True)
+    assert practice.text.startswith(NO_FACT_REPLY) and "latency budget" in practice.text
+
+
+def test_a_question_counts_toward_requirements(shipped):
+    case = shipped.case("ctr")
+    bare = grade(case, "requirements", "how much traffic do we get?")
+    counted = grade(case, "requirements", question_grading_text(case, "how much traffic do we get?", ["qps"]))
+    assert "scale" not in {h.id for h in bare.hits}
+    assert "scale" in {h.id for h in counted.hits}
+
+
+# --------------------------------------------------------------- follow-ups
+
+
+def test_follow_ups_aim_at_the_heaviest_missed_concepts(shipped):
+    case = shipped.case("ctr")
+    answer = ("We'd estimate QPS at peak and a latency budget of a few milliseconds for scoring, and keep scope "
+              "to the click model itself.")
+    result = grade(case, "requirements", answer, "senior")
+    probes = choose_follow_ups(case, "requirements", result)
+    assert len(probes) == 2
+    missed = {m.id: m for m in result.misses if m.expected}
+    top = sorted(missed.values(), key=lambda m: -m.weight)
+    assert [p.concept_id for p in probes] == [m.id for m in top[:2]]
+    assert all(missed[p.concept_id].weight == 3 for p in probes)
+    assert all(p.source == "missed" and p.text.endswith("?") for p in probes)
+
+
+def test_follow_ups_respect_the_level(toy_case):
+    # latency is a senior concept: a mid candidate is not probed on it
+    answer = "I'd ask how many requests per second we serve."
+    senior = choose_follow_ups(toy_case, "requirements", grade(toy_case, "requirements", answer, "senior"))
+    mid = choose_follow_ups(toy_case, "requirements", grade(toy_case, "requirements", answer, "mid"))
+    assert [p.concept_id for p in senior] == ["latency"]
+    assert [(p.source, p.text) for p in mid] == [("case", "What if traffic doubles?")]
+
+
+def test_nothing_important_missed_uses_the_cases_follow_up(toy_case):
+    result = grade(toy_case, "evaluation", "Calibration offline, then an A/B test online.", "senior")
+    probes = choose_follow_ups(toy_case, "evaluation", result)
+    assert [(p.source, p.text, p.concept_id) for p in probes] == [("case", "Which guardrails?", None)]
+    assert choose_follow_ups(toy_case, "evaluation", grade(toy_case, "evaluation", "", "senior")) == []
+
+
+def test_a_case_follow_up_about_the_missed_concept_is_preferred(shipped):
+    case = shipped.case("ctr")
+    result = grade(case, "requirements", "We optimise revenue per thousand queries and rank by bid times pCTR.",
+                   "senior")
+    probes = choose_follow_ups(case, "requirements", result, limit=2)
+    # every probe is either the case's own wording or the concept's nudge, never empty
+    follow_ups = set(case.steps["requirements"].follow_ups)
+    hints = {c.hint for c in case.steps["requirements"].rubric.concepts}
+    assert probes and all(p.text in follow_ups or p.text in hints or p.text.startswith("You haven't mentioned")
+                          for p in probes)
+
+
+# --------------------------------------------------------------- verdict and gaps
+
+
+def test_verdict_counts_steps_over_the_bar():
+    result = verdict({"a": 0.9, "b": 0.61, "c": 0.2, "d": None, "e": 0.7, "f": 0.8, "g": 0.65}, "senior")
+    assert result.summary == "Meets the senior bar in 5 of 7 steps."
+    assert result.judgement == "Overall: meets the senior bar."
+    assert verdict({"a": 0.9}, "staff").judgement == "A clear staff signal in every step."
+    assert "below the mid bar" in verdict({"a": 0.1, "b": None}, "mid").judgement
+
+
+def test_biggest_gaps_one_per_step_with_labs(shipped):
+    case = shipped.case("ctr")
+    framework = shipped.framework_for(case)
+    titles = {s.id: s.title for s in framework.steps}
+    grades = {s.id: grade(case, s.id, case.steps[s.id].model_answer, "senior") for s in framework.steps}
+    grades["model"] = grade(case, "model", "", "senior")  # unanswered
+    grades["evaluation"] = grade(case, "evaluation", "Offline we look at AUC.", "senior")
+    gaps = biggest_gaps(case, grades, titles)
+    assert len(gaps) == 3 and len({g.step_id for g in gaps}) == 3
+    assert {"model", "evaluation"} <= {g.step_id for g in gaps}
+    model_gap = next(g for g in gaps if g.step_id == "model")
+    assert not model_gap.answered and model_gap.why and model_gap.references
+    assert model_gap.labs and all(lab.id.startswith("ctr-") for lab in model_gap.labs)
+
+
+def test_step_topics_read_naturally():
+    assert step_topic("serving") == "serving"
+    assert step_topic("custom", "Cost Estimate") == "cost Estimate"
