@@ -262,6 +262,10 @@ def imbalance(seed: int) -> LabOutput:
     with isotonic regression fit on a separate calibration split (sklearn's
     IsotonicRegression; CalibratedClassifierCV no longer takes a prefit model).
 
+    Ranking is not entirely unaffected: with weight ~100 on each of ~300 frauds, the
+    class-weighted model overfits them a little and loses 0.01-0.04 PR-AUC here; the
+    others stay within about 0.02 of the plain model.
+
     PR-AUC is reported for the raw scores only: isotonic regression is monotone, so it
     keeps the order (it only merges scores into steps). After recalibration the mean
     prediction / fraud rate sits within sampling noise of 1 (the calibration and test
@@ -282,8 +286,8 @@ def imbalance(seed: int) -> LabOutput:
     Xc, yc, _ = _payments(rng, 60000)
     Xt, yt, _ = _payments(rng, 60000)
     dcal, dtest = xgb.DMatrix(Xc), xgb.DMatrix(Xt)
-    base = dict(max_depth=3, eta=0.15, nthread=1, seed=seed, tree_method="hist", verbosity=0)
-    rounds = 100
+    base = dict(max_depth=3, eta=0.2, nthread=1, seed=seed, tree_method="hist", verbosity=0)
+    rounds = 80
 
     def fit(params, Xtr, ytr, obj=None):
         booster = xgb.train(params, xgb.DMatrix(Xtr, label=ytr), rounds, obj=obj)
