@@ -14,6 +14,7 @@ from conftest import COURSE
 from mlsd.cli import app
 from mlsd.context import Context
 from mlsd.errors import UserError
+from mlsd.grader import grade
 from mlsd.loader import load_catalog
 from mlsd.mock import MockInterview, check_minutes, clock_text, step_budgets
 from mlsd.store import Store
@@ -143,9 +144,10 @@ def test_questions_follow_ups_and_silent_grading(toy, store):
     ])
     ctx, out = make_ctx(clock, typist)
     interview = MockInterview(store, case, framework, level="senior", minutes=10, clock=clock)
+    grade(case, "requirements", "warm the grader's per-case caches up")
     started = time.perf_counter()
     report = run_mock(ctx, interview)
-    assert time.perf_counter() - started < 2  # a ten-minute interview in well under the blink of an eye
+    assert time.perf_counter() - started < 1  # a ten-minute interview in milliseconds
     text = out.getvalue()
 
     # the interviewer answered from the case's facts, in character, and admitted what it does not know
