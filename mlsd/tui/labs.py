@@ -38,4 +38,6 @@ def offer_labs(ctx: Context, engine: SessionEngine, lab_ids: list[str]) -> None:
         with console.status(f"Running {spec.id}…"):
             result = run_lab(spec.id, seed=0)
         render_lab_result(result, console)
-        engine.store.add_lab_run(engine.id, spec.id, 0, result.to_json())
+        from mlsd.export import lab_run_record  # keeps the plot data, so export need not re-run the lab
+
+        engine.store.add_lab_run(engine.id, spec.id, 0, lab_run_record(result))
