@@ -166,3 +166,82 @@ def test_biggest_gaps_one_per_step_with_labs(shipped):
 def test_step_topics_read_naturally():
     assert step_topic("serving") == "serving"
     assert step_topic("custom", "Cost Estimate") == "cost Estimate"
+
+
+# --------------------------------------------------------------- in practice mode
+
+
+def run_practice(case, framework, lines: list[str], level: str = "senior"):
+    import io
+
+    from rich.console import Console
+
+    from mlsd.context import Context
+    from mlsd.engine import SessionEngine
+    from mlsd.store import Store
+    from mlsd.tui.practice import run_interactive
+
+    script = iter(lines)
+
+    def read_line(prompt: str) -> str:
+        try:
+            return next(script)
+        except StopIteration:
+            raise EOFError from None
+
+    out = io.StringIO()
+    console = Console(file=out, width=200, no_color=True, highlight=False)  # wide: one line per message
+    ctx = Context(console=console, err_console=console, read_line=read_line, stdin_is_tty=True)
+    store = Store.memory()
+    engine = SessionEngine.start(store, case, framework, level=level)
+    run_interactive(ctx, engine, offer_labs=False)
+    return engine, out.getvalue()
+
+
+def test_practice_answers_questions_and_counts_them(course_catalog, toy_case):
+    framework = course_catalog.framework_for(toy_case)
+    engine, text = run_practice(toy_case, framework, [
+        "? how much traffic is there",
+        "? can we use a GPU",
+        "I'd want the revenue goal first.",
+        ".",
+        "Calibration offline, then an A/B test online.",
+        ".",
+    ])
+    assert "Interviewer: About 1,000 requests per second at peak." in text
+    assert "make an assumption and state it" in text.lower() and "(This case has facts on: scale.)" in text
+    questions = engine.questions()
+    assert [(q.step, q.text, q.extra["fact_id"]) for q in questions] == [
+        ("requirements", "how much traffic is there", "qps"), ("requirements", "can we use a GPU", None)]
+    main = engine.latest()["requirements"]
+    assert main.text == "I'd want the revenue goal first."  # the questions are not part of the answer text
+    assert "scale" in {h["id"] for h in main.grade["hit"]}  # but they count toward the step
+
+
+def test_practice_follow_up_is_optional_and_graded_with_its_step(course_catalog, toy_case):
+    framework = course_catalog.framework_for(toy_case)
+    engine, text = run_practice(toy_case, framework, [
+        "I'd ask how many requests per second we serve at peak.",
+        ".",
+        "> p99 latency must stay under 30 milliseconds",  # at step 2's prompt: the follow-up to step 1
+        "Calibration offline, then an A/B test online.",
+        ".",
+    ])
+    assert "Interviewer: You haven't mentioned latency budget." in text
+    assert "reply at the next prompt with '> …'" in text
+    assert "with your follow-up  ✓ Latency budget" in text
+    main, followups = engine.step_rows("requirements")
+    assert [(f.text, f.extra["question"]) for f in followups] == [
+        ("p99 latency must stay under 30 milliseconds",
+         "You haven't mentioned latency budget. How does it change your design?")]
+    assert {"scale", "latency"} <= {h["id"] for h in main.grade["hit"]}
+    assert engine.latest()["evaluation"].text == "Calibration offline, then an A/B test online."
+    # the last step's follow-up is shown, not waited for: the scorecard follows at once
+    assert "Interviewer: Which guardrails?" in text and "Scorecard" in text
+
+
+def test_practice_reply_without_a_follow_up_is_explained(course_catalog, toy_case):
+    framework = course_catalog.framework_for(toy_case)
+    engine, text = run_practice(toy_case, framework, ["> nothing asked yet", ":skip", ":skip"])
+    assert "No follow-up is waiting" in text
+    assert not any(r.kind == "followup" for r in engine.store.answers(engine.id))
