@@ -65,9 +65,14 @@ def labs_for_step(case_id: str, step_id: str) -> list[LabSpec]:
 def run_lab(lab_id: str, seed: int = 0) -> LabResult:
     """Run one lab with a seed; `seconds` is the lab's own compute time."""
     spec = get_lab(lab_id)
-    start = time.perf_counter()
-    output = spec.func(seed)
-    seconds = time.perf_counter() - start
+    # One BLAS/OpenMP thread: the models are tiny, and spinning threads on a
+    # busy two-core machine made fits 10-20x slower without changing a number.
+    from threadpoolctl import threadpool_limits  # ships with scikit-learn
+
+    with threadpool_limits(limits=1):
+        start = time.perf_counter()
+        output = spec.func(seed)
+        seconds = time.perf_counter() - start
     return LabResult(
         id=spec.id, case=spec.case, step=spec.step, title=spec.title, seed=seed,
         seconds=seconds, metrics=dict(output.metrics), table=list(output.table),
