@@ -12,7 +12,7 @@ from mlsd.errors import UserError
 
 
 def mock(
-    case_id: Annotated[Optional[str], typer.Argument(metavar="[CASE]", help="Case id, e.g. ctr (see `mlsd list`).",
+    case_id: Annotated[Optional[str], typer.Argument(metavar="CASE", help="Case id, e.g. ctr (see `mlsd list`); or use --random.",
                                                      show_default=False)] = None,
     random_case: Annotated[bool, typer.Option("--random", help="Interview on a case picked at random.")] = False,
     minutes: Annotated[float, typer.Option("--minutes", "-m", help="Length of the interview, 1 to 180 minutes.")] = 45,
