@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from mlsd.context import Context
+from mlsd.interviewer import STEP_BAR
 from mlsd.mock import HELP, MockInterview, MockReport, Say, clock_text
 from mlsd.render import fmt_score, score_style
 from mlsd.tui.answer_input import LineTimeout
@@ -120,25 +121,21 @@ def render_report(console: Console, report: MockReport) -> None:
     """Per-step scores, time against budget, the verdict, the biggest gaps and labs."""
     console.print()
     table = Table(title=f"Scorecard · {report.case_title} · mock, {report.level} bar", title_justify="left")
-    table.add_column("#", justify="right", style="dim")
-    table.add_column("Step")
-    table.add_column("Score", justify="right")
-    table.add_column("Time / budget", justify="right")
-    table.add_column("Status", style="dim")
-    table.add_column("Bar", justify="center")
-    for number, step in enumerate(report.steps, start=1):
-        extras = []
-        if step.probes:
-            extras.append(f"{len(step.probes)} follow-up{'s' if len(step.probes) > 1 else ''}")
-        if step.questions:
-            extras.append(f"{step.questions} question{'s' if step.questions > 1 else ''}")
-        status = step.status + (f" ({', '.join(extras)})" if extras else "")
-        bar = Text("✓", style="green") if step.meets_bar else Text("✗", style="red")
-        table.add_row(str(number), step.title, Text(fmt_score(step.score), style=score_style(step.score)),
-                      _time_cell(step.seconds, step.budget_seconds), status, bar)
+    table.add_column("Step", no_wrap=True)
+    table.add_column("Score", justify="right", no_wrap=True)
+    table.add_column("Time / budget", justify="right", no_wrap=True)
+    table.add_column("Status", style="dim", no_wrap=True)
+    table.add_column("Probes", justify="right", style="dim")
+    for step in report.steps:
+        mark = ("✓", "green") if step.meets_bar else ("✗", "red")
+        score = Text.assemble((fmt_score(step.score), score_style(step.score)), " ", mark)
+        table.add_row(step.title, score, _time_cell(step.seconds, step.budget_seconds), step.status,
+                      str(len(step.probes) or ""))
     table.add_section()
-    table.add_row("", Text("Total", style="bold"), Text(fmt_score(report.total), style=f"bold {score_style(report.total)}"),
+    table.add_row(Text("Total", style="bold"), Text(fmt_score(report.total) + "  ", style=f"bold {score_style(report.total)}"),
                   f"{clock_text(report.seconds_used)} / {clock_text(report.minutes * 60)}", "", "")
+    table.caption = f"✓ meets the {report.level} bar (a step score of {STEP_BAR:.0%} or more)"
+    table.caption_justify = "left"
     console.print(table)
 
     verdict = report.verdict
@@ -166,7 +163,7 @@ def render_report(console: Console, report: MockReport) -> None:
         console.print(Text("Biggest gaps, and what to study", style="bold"))
         for number, gap in enumerate(report.gaps, start=1):
             head = "Wrong claim: " if gap.kind == "red_flag" else ""
-            where = gap.step_title + ("" if gap.answered else ", unanswered")
+            where = gap.step_title + ("" if gap.answered else ", not answered")
             console.print(Text.assemble((f"{number}. ", "bold"), (head + gap.label, "bold"), (f"  ({where})", "dim")))
             lines = [Text(f"why: {gap.why}")]
             if gap.hint:
