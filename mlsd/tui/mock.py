@@ -63,6 +63,10 @@ def run_mock(ctx: Context, interview: MockInterview, *, wait_for_ready: bool = T
     except KeyboardInterrupt as exc:
         interview.interrupt(getattr(exc, "partial", "") or partial)
         render_says(console, interview.drain())
+        if interview.engine is not None:
+            console.print(Text(f"Interview stopped. What you typed is saved in session {interview.engine.id} "
+                               f"(mlsd history); a timed interview cannot be resumed: start a new one with "
+                               f"mlsd mock {interview.case.id}.", style="dim"))
         raise
     report = interview.report()
     render_report(console, report)
