@@ -261,7 +261,7 @@ def _probe_text(concept: Concept) -> str:
         return hint
     label = concept.label.strip()
     label = label[:1].lower() + label[1:] if not label[:2].isupper() else label
-    return f"You haven't mentioned {label}. How does it change your design?"
+    return f"What about {label}? Walk me through how it shapes your design."
 
 
 def choose_follow_ups(case: Case, step_id: str, grade: Grade, *, limit: int = 2) -> list[Probe]:

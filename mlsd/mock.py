@@ -51,6 +51,10 @@ HELP = (
 )
 
 
+_PRACTICE_ONLY = {":hint": "hints", ":h": "hints", ":edit": "editor", ":e": "editor", ":back": "going back",
+                  ":b": "going back"}
+
+
 def check_minutes(minutes: float) -> float:
     if not (isinstance(minutes, (int, float)) and math.isfinite(minutes)) or not MIN_MINUTES <= minutes <= MAX_MINUTES:
         raise UserError(f"--minutes must be between {MIN_MINUTES:g} and {MAX_MINUTES:g}, not {minutes:g}")
@@ -238,10 +242,10 @@ class MockInterview:
         elif command in (":time", ":t"):
             self._say("notice", f"{clock_text(self.step_remaining())} left for this step, "
                                 f"{clock_text(self.remaining())} in the interview.")
-        elif command in (":help", ":h", ":?"):
+        elif command in (":help", ":?"):
             self._say("notice", HELP)
-        elif command in (":hint", ":edit", ":e", ":back", ":b"):
-            self._say("notice", f"No {command[1:]} in a mock interview, as in a real one. {HELP}")
+        elif command in _PRACTICE_ONLY:
+            self._say("notice", f"No {_PRACTICE_ONLY[command]} in a mock interview, as in a real one. {HELP}")
         elif command.startswith(":") and " " not in command and len(command) > 1:
             self._say("notice", f"Unknown command {stripped!r}. {HELP}")
         else:

@@ -312,7 +312,7 @@ def test_empty_answer_commands_and_no_hints(toy, store):
     report = run_mock(ctx, MockInterview(store, case, framework, level="senior", minutes=5, clock=clock))
     text = out.getvalue()
     assert "The answer is empty" in text
-    assert "No hint in a mock interview" in text
+    assert "No hints in a mock interview" in text
     assert "1:57 left for this step, 4:57 in the interview." in text
     assert "Unknown command ':bogus'" in text
     assert [s.status for s in report.steps] == ["skipped", "skipped"]
