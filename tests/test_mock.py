@@ -383,3 +383,12 @@ def test_mock_user_errors_exit_2(args, message):
     result = CliRunner().invoke(app, ["mock", *args, *COURSE_ARGS])
     assert result.exit_code == 2 and message in result.output
     assert "Traceback" not in result.output
+
+
+def test_mock_random_picks_a_case(monkeypatch):
+    import random
+
+    monkeypatch.setattr(random, "choice", lambda options: "toy" if "toy" in options else options[0])
+    result = CliRunner().invoke(app, ["mock", "--random", *COURSE_ARGS, "--minutes", "5"], input=":quit\n")
+    assert result.exit_code == 0, result.output
+    assert "Toy click model" in result.output and "Scorecard" in result.output
