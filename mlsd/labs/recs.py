@@ -141,10 +141,9 @@ def cold_start(seed: int) -> LabOutput:
         "content_profile": "content: user profile x item features",
         "content_to_factors": "content: features -> MF factors (ridge)",
     }
-    table = [{"model": labels[name], "new_items_recall@10": r[0], "established_items_recall@10": r[1]}
+    table = [{"model": labels[name], "recall@10_new_items": r[0], "recall@10_established": r[1]}
              for name, r in res.items()]
-    table.append({"model": "chance", "new_items_recall@10": metrics["new_recall10_chance"],
-                  "established_items_recall@10": "-"})
+    table.append({"model": "chance", "recall@10_new_items": metrics["new_recall10_chance"]})
     takeaway = (
         f"On new items collaborative filtering is at chance (recall@10 {metrics['new_recall10_cf']:.3f} vs "
         f"{metrics['new_recall10_chance']:.3f}) while content features reach "
@@ -228,7 +227,7 @@ def mf_dimension(seed: int) -> LabOutput:
     })
     metrics = {key: float(val) for key, val in metrics.items()}
 
-    table = [{"model": "popularity", "heldout_recall@20": recall_pop, "train_recall@20": "-"}]
+    table = [{"model": "popularity", "heldout_recall@20": recall_pop}]
     for dim in (4, 16, 64, 256):
         i = MF_DIMS.index(dim)
         table.append({"model": f"PureSVD dim={dim}", "heldout_recall@20": held_out[i],
@@ -374,7 +373,7 @@ def diversity(seed: int) -> LabOutput:
     curve = [_diversity_eval(mmr(lam), group, rel, cat) for lam in lambdas]
     metrics = {key: float(val) for key, val in metrics.items()}
 
-    table = [{"slate": name, "precision@10": p, "categories_in_top10": c, "duplicates_in_top10": d}
+    table = [{"slate": name, "precision@10": p, "categories": c, "duplicates": d}
              for name, (p, c, d) in res.items()]
     r, dd, m8 = res["relevance only"], res["dedup"], res["dedup + MMR lambda=0.8"]
     takeaway = (
@@ -497,10 +496,9 @@ def funnel(seed: int) -> LabOutput:
         metrics[f"final_recall10_random_neg_k{kk}"] = row["random_neg"]
     metrics = {key: float(val) for key, val in metrics.items()}
 
-    table = [{"retrieved_K": r["k"], "retrieval_recall@K (ceiling)": float(r["retrieval_recall"]),
-              "final_recall@10 ranker on served": float(r["served"]),
-              "final_recall@10 ranker on random negs": float(r["random_neg"]),
-              "ranker_scores_per_request": r["k"]} for r in rows]
+    table = [{"K": r["k"], "retrieval_recall@K": float(r["retrieval_recall"]),
+              "final@10_served": float(r["served"]), "final@10_random_neg": float(r["random_neg"])}
+             for r in rows]
     m = metrics
     takeaway = (
         f"Final recall@10 never exceeds retrieval recall@K (K=20: {m['final_recall10_served_k20']:.3f} <= "
@@ -599,11 +597,9 @@ def feedback_loop(seed: int) -> LabOutput:
         metrics[f"exploit_ctr_final_{key(eps)}"] = exploit_ctr
     metrics = {name: float(val) for name, val in metrics.items()}
 
-    table = [{"exploration": f"epsilon={eps:g}", "catalogue_coverage_final_round": cov[-1],
-              "ctr_final_round": ctr[-1], "ctr_if_serving_model_top10": ex}
+    table = [{"exploration": f"epsilon={eps:g}", "coverage": cov[-1], "ctr": ctr[-1], "ctr_model_top10": ex}
              for eps, (cov, ctr, ex) in runs.items()]
-    table.append({"exploration": "oracle top 10 (true tastes)", "catalogue_coverage_final_round": "-",
-                  "ctr_final_round": best_ctr, "ctr_if_serving_model_top10": "-"})
+    table.append({"exploration": "oracle (true tastes)", "ctr": best_ctr})
     g, e = runs[0.0], runs[0.1]
     takeaway = (
         f"Retrained on its own clicks, the greedy recommender shows {g[0][-1]:.0%} of the catalogue after "
