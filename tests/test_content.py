@@ -1,0 +1,51 @@
+"""`mlsd dev check` on every shipped case, as CI runs it."""
+
+from __future__ import annotations
+
+import pytest
+
+from mlsd import paths
+from mlsd.content_checks import check_case, lab_id_problems
+from mlsd.labs import labs_for_case
+from mlsd.loader import load_catalog
+
+CASES = ["ctr", "recs", "eta", "fraud", "search"]
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return load_catalog()
+
+
+@pytest.mark.parametrize("case_id", CASES)
+def test_case_passes_dev_check(catalog, case_id):
+    problems = [f"{row.step}: {p}" for row in check_case(catalog.case(case_id)) for p in row.problems]
+    assert problems == []
+
+
+@pytest.mark.parametrize("case_id", CASES)
+def test_case_has_facts_tradeoffs_and_references(catalog, case_id):
+    case = catalog.case(case_id)
+    assert len(case.facts) >= 8 and all(len(f.asks) >= 4 for f in case.facts)
+    assert 4 <= len(case.tradeoffs) <= 8
+    assert case.references and case.companies
+    for step in case.steps.values():
+        assert 2 <= len(step.hints) <= 4 and 2 <= len(step.follow_ups) <= 3
+        assert all(c.phrasings and c.why for c in step.rubric.concepts)
+
+
+@pytest.mark.parametrize("case_id", CASES)
+def test_case_has_four_labs_over_four_steps(catalog, case_id):
+    case = catalog.case(case_id)
+    linked = {lab: step_id for step_id, step in case.steps.items() for lab in step.labs}
+    registered = {spec.id: spec.step for spec in labs_for_case(case_id)}
+    assert len(registered) >= 4 and len(set(registered.values())) >= 4
+    assert linked == registered  # every lab is linked from the step it demonstrates
+
+
+def test_no_unknown_lab_ids():
+    assert lab_id_problems([paths.shipped_cases_dir()]) == []
+
+
+def test_case_ids_are_fixed(catalog):
+    assert set(CASES) <= set(catalog.cases)
