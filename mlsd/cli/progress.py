@@ -13,7 +13,7 @@ from rich.text import Text
 
 from mlsd.cli.common import CasesDirOption, catalog, check_level, open_store
 from mlsd.context import Context
-from mlsd.schema import LEVELS
+from mlsd.levels import LEVELS
 
 NO_SESSIONS = "No sessions yet. Start one with: mlsd practice ctr"
 
