@@ -9,29 +9,10 @@ recalibration, boosted-tree features for logistic regression, and data freshness
 
 from __future__ import annotations
 
-import functools
-
 from mlsd.labs.base import LabOutput, PlotSpec, Series
 from mlsd.labs.registry import lab
 
 CASE = "ctr"
-
-
-def _single_threaded(func):
-    """Run the lab with BLAS/OpenMP pools limited to one thread.
-
-    The models here are small: a second thread saves little, and when the two cores
-    are busy, spinning OpenMP/OpenBLAS threads can make a fit 10-20x slower.
-    """
-
-    @functools.wraps(func)
-    def wrapper(seed: int) -> LabOutput:
-        from threadpoolctl import threadpool_limits
-
-        with threadpool_limits(limits=1):
-            return func(seed)
-
-    return wrapper
 
 
 def _sigmoid(z):
@@ -94,7 +75,6 @@ def _xgb(seed: int, **params):
     summary="An ad's CTR computed over the whole log (including the row's own click) looks great offline, "
             "under a random and a time-based split alike; served with point-in-time values it falls apart.",
 )
-@_single_threaded
 def leaky_history(seed: int) -> LabOutput:
     """The ad's historical CTR is the strongest CTR feature, and the easiest to leak.
 
@@ -222,7 +202,6 @@ def _dense_ctr_data(rng, n: int, n_features: int = 12, base_ctr: float = 0.02):
     summary="Keeping a fraction w of negatives barely moves AUC, but the model over-predicts several-fold "
             "and NE breaks, until q = p / (p + (1 - p) / w) restores calibration.",
 )
-@_single_threaded
 def downsampling(seed: int) -> LabOutput:
     """Negative downsampling and model re-calibration (He et al., "Practical Lessons from Predicting
     Clicks on Ads at Facebook", ADKDD 2014).
@@ -305,7 +284,6 @@ def downsampling(seed: int) -> LabOutput:
     summary="Logistic regression on one-hot ids plus the leaf indices of boosted trees beats logistic "
             "regression alone and the trees alone (He et al. 2014, Table 1 ordering).",
 )
-@_single_threaded
 def gbdt_lr(seed: int) -> LabOutput:
     """GBDT leaves + LR, the hybrid of He et al., "Practical Lessons from Predicting Clicks on Ads at
     Facebook" (ADKDD 2014), Table 1: hybrid < LR only < trees only in normalised entropy.
@@ -399,7 +377,6 @@ def gbdt_lr(seed: int) -> LabOutput:
     summary="Monotone distortions of the same model's predictions leave AUC exactly unchanged while NE, "
             "the calibration ratio and ECE move; recalibrating on a holdout repairs them.",
 )
-@_single_threaded
 def calibration_ne(seed: int) -> LabOutput:
     """Why CTR models are judged by normalised entropy and calibration, not AUC alone.
 
@@ -501,7 +478,6 @@ def calibration_ne(seed: int) -> LabOutput:
     summary="In a world where ads launch and expire and user tastes drift, a model trained once degrades "
             "day by day, while one retrained daily on the last few days stays flat.",
 )
-@_single_threaded
 def freshness(seed: int) -> LabOutput:
     """Data freshness (He et al., ADKDD 2014: the NE of a model trained on one day and evaluated
     on the following days rises steadily, hence daily or online training).

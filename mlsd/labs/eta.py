@@ -13,8 +13,6 @@ xgboost's reg:quantileerror objective.
 
 from __future__ import annotations
 
-import functools
-
 from mlsd.labs.base import LabOutput, PlotSpec, Series
 from mlsd.labs.registry import lab
 
@@ -22,23 +20,6 @@ CASE = "eta"
 SEGMENTS = ("calm", "peak", "rain")
 NOISE = (0.10, 0.22, 0.38)  # multiplicative noise (log-sd) per segment
 FEATURES = ("route_km", "routing_eta_min", "hour", "peak", "rain", "area")
-
-
-def _single_threaded(func):
-    """Run the lab with BLAS/OpenMP pools limited to one thread.
-
-    The models are small: a second thread saves little, and when both cores are
-    busy, spinning OpenMP threads can make a fit many times slower.
-    """
-
-    @functools.wraps(func)
-    def wrapper(seed: int) -> LabOutput:
-        from threadpoolctl import threadpool_limits
-
-        with threadpool_limits(limits=1):
-            return func(seed)
-
-    return wrapper
 
 
 def _city(rng):
@@ -93,7 +74,6 @@ def _xgb_reg(seed: int, **params):
     summary="Trees cannot extrapolate: a model of raw duration flat-lines on trips longer than any it saw, "
             "while a model of the correction factor on top of the routing estimate scales with distance.",
 )
-@_single_threaded
 def residual(seed: int) -> LabOutput:
     """Framing the target: raw duration vs a multiplicative correction to the routing ETA.
 
@@ -176,7 +156,6 @@ def residual(seed: int) -> LabOutput:
     summary="The trips table's distance column is overwritten with the GPS distance when the trip ends; a model "
             "trained on it looks better offline and is worse than the clean model at request time.",
 )
-@_single_threaded
 def leaky_feature(seed: int) -> LabOutput:
     """Training-serving skew from a column that is updated after the fact.
 
@@ -269,7 +248,6 @@ def leaky_feature(seed: int) -> LabOutput:
     summary="With the same average promised time, a quantile (P90) model is on time about 90% of the time in "
             "calm, peak and rain alike; a mean model plus one global buffer over-pads calm trips and is late in rain.",
 )
-@_single_threaded
 def quantile(seed: int) -> LabOutput:
     """Promise a P90, not a mean plus a constant.
 
@@ -352,7 +330,6 @@ def quantile(seed: int) -> LabOutput:
     summary="A 2-minute miss on a 5-minute trip is 40%: short trips weigh about twice as much in MAPE as in "
             "minutes of error, and a model trained for MAPE wins on it by predicting short, with more late arrivals.",
 )
-@_single_threaded
 def mape(seed: int) -> LabOutput:
     """What MAPE measures on a trip mix with many short trips.
 

@@ -14,8 +14,6 @@ Fraud kinds:
 
 from __future__ import annotations
 
-import functools
-
 from mlsd.labs.base import LabOutput, PlotSpec, Series
 from mlsd.labs.registry import lab
 
@@ -26,23 +24,6 @@ FEATURES = (
     "new_device", "ip_country_mismatch", "night", "merchant_risk",
 )
 LEGIT, STOLEN_CARD, TAKEOVER = 0, 1, 2
-
-
-def _single_threaded(func):
-    """Run the lab with BLAS/OpenMP pools limited to one thread.
-
-    The models are small: a second thread saves little, and when both cores are
-    busy, spinning OpenMP threads can make a fit many times slower.
-    """
-
-    @functools.wraps(func)
-    def wrapper(seed: int) -> LabOutput:
-        from threadpoolctl import threadpool_limits
-
-        with threadpool_limits(limits=1):
-            return func(seed)
-
-    return wrapper
 
 
 def _sigmoid(z):
@@ -146,7 +127,6 @@ def _focal_grad_hess(y, margin, gamma: float = 2.0):
     summary="Chargebacks arrive 30-90 days late. Training on the freshest window with today's labels "
             "teaches the model that late-reported fraud is fine; a matured window (or waiting) fixes it.",
 )
-@_single_threaded
 def label_maturity(seed: int) -> LabOutput:
     """Label maturity: a payment without a chargeback *yet* is not a legitimate example.
 
@@ -250,7 +230,6 @@ def label_maturity(seed: int) -> LabOutput:
     summary="Four ways to train on 1% fraud reach about the same PR-AUC, but weighting, focal loss and "
             "downsampling inflate the predicted probabilities; isotonic recalibration on a held-out split repairs them.",
 )
-@_single_threaded
 def imbalance(seed: int) -> LabOutput:
     """Imbalance tricks change calibration far more than ranking.
 
@@ -366,7 +345,6 @@ def imbalance(seed: int) -> LabOutput:
     summary="At 0.5% fraud, predicting 'legitimate' for everything scores 99.5% accuracy and catches nothing; "
             "accuracy barely separates it from a real model, PR-AUC does.",
 )
-@_single_threaded
 def accuracy_paradox(seed: int) -> LabOutput:
     """Accuracy is the wrong metric at a 0.5% base rate.
 
@@ -450,7 +428,6 @@ def accuracy_paradox(seed: int) -> LabOutput:
             "limited review queue blocks about 10x fewer good customers; ranking the queue by p x amount "
             "catches more fraud dollars.",
 )
-@_single_threaded
 def cascade(seed: int) -> LabOutput:
     """Decision cascade: auto-block, human review, approve.
 
@@ -549,7 +526,6 @@ def cascade(seed: int) -> LabOutput:
     summary="Feature and score PSI flag a shift in who pays (while the model still works), but stay flat when "
             "fraudsters change tactics; only label-based metrics, once chargebacks arrive, show that drop.",
 )
-@_single_threaded
 def drift(seed: int) -> LabOutput:
     """Covariate shift vs concept drift, seen by PSI and by label-based monitoring.
 

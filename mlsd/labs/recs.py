@@ -10,25 +10,10 @@ eigenvectors of the item-item co-occurrence matrix, scores = user row x V V^T.
 
 from __future__ import annotations
 
-import functools
-
 from mlsd.labs.base import LabOutput, PlotSpec, Series
 from mlsd.labs.registry import lab
 
 CASE = "recs"
-
-
-def _single_threaded(func):
-    """Run the lab with BLAS/OpenMP pools limited to one thread (small matrices; busy cores)."""
-
-    @functools.wraps(func)
-    def wrapper(seed: int) -> LabOutput:
-        from threadpoolctl import threadpool_limits
-
-        with threadpool_limits(limits=1):
-            return func(seed)
-
-    return wrapper
 
 
 def _sample_interactions(rng, logits, n_per_user):
@@ -74,7 +59,6 @@ def _recall_at_k(scores, train, test, k: int) -> float:
     summary="New items with no interactions get chance-level recall from matrix factorisation; content "
             "features (a user content profile, or a mapping from features to item factors) rescue them.",
 )
-@_single_threaded
 def cold_start(seed: int) -> LabOutput:
     """New items have no interactions, so collaborative filtering has nothing to go on.
 
@@ -178,7 +162,6 @@ MF_DIMS = (2, 4, 8, 16, 32, 64, 128, 256)
     summary="Held-out recall@20 of PureSVD rises above the popularity baseline, peaks at a modest "
             "dimension, then falls below it as extra dimensions fit noise in the training interactions.",
 )
-@_single_threaded
 def mf_dimension(seed: int) -> LabOutput:
     """Embedding dimension is a capacity knob: too small underfits, too large memorises.
 
@@ -282,7 +265,6 @@ def _diversity_eval(lists, group, rel, cat):
     summary="Removing near-duplicates raises precision and diversity at once; MMR or a per-category cap "
             "buys more categories per slate at a visible cost in precision.",
 )
-@_single_threaded
 def diversity(seed: int) -> LabOutput:
     """Re-ranking a relevance-sorted slate: near-duplicate removal, then MMR or a category cap.
 
@@ -408,7 +390,6 @@ FUNNEL_KS = (20, 50, 100, 200, 500)
     summary="Final recall@10 can never exceed retrieval recall@K; a ranker trained on the candidates "
             "retrieval served beats one trained on clicks plus random negatives, which learns 'was it retrieved?'.",
 )
-@_single_threaded
 def funnel(seed: int) -> LabOutput:
     """Two-stage recommender: a cheap retriever picks K of 1,500 items, a ranker picks the top 10.
 
@@ -539,7 +520,6 @@ LOOP_EPSILONS = (0.0, 0.05, 0.1, 0.2)
     summary="Retrained each round on its own clicks, a greedy recommender narrows to about a quarter of "
             "the catalogue; a small epsilon of random exploration keeps most of it in play, CTR barely moves.",
 )
-@_single_threaded
 def feedback_loop(seed: int) -> LabOutput:
     """A recommender that only learns from what it showed.
 

@@ -9,25 +9,10 @@ MSR-TR-2010-82). NDCG uses exponential gain 2^rel - 1, as xgboost's rank:ndcg do
 
 from __future__ import annotations
 
-import functools
-
 from mlsd.labs.base import LabOutput, PlotSpec, Series
 from mlsd.labs.registry import lab
 
 CASE = "search"
-
-
-def _single_threaded(func):
-    """Run the lab with BLAS/OpenMP pools limited to one thread (small models; busy cores)."""
-
-    @functools.wraps(func)
-    def wrapper(seed: int) -> LabOutput:
-        from threadpoolctl import threadpool_limits
-
-        with threadpool_limits(limits=1):
-            return func(seed)
-
-    return wrapper
 
 
 def _ndcg_per_query(rel, scores, k: int):
@@ -71,7 +56,6 @@ def _xgb_params(seed: int, **params) -> dict:
     summary="Trained naively on clicks, a ranker learns the old ranker's mistakes; inverse propensity "
             "weighting and xgboost's unbiased LambdaMART recover part of the NDCG that true labels give.",
 )
-@_single_threaded
 def position_bias(seed: int) -> LabOutput:
     """Clicks are relevance times examination, and examination falls with rank.
 
@@ -194,7 +178,6 @@ def position_bias(seed: int) -> LabOutput:
     summary="Regression on grades, RankNet-style pairwise and LambdaMART (NDCG) land within about 0.01-0.03 "
             "NDCG@10 of each other; the ranking objectives usually edge ahead, a small effect.",
 )
-@_single_threaded
 def ltr_objectives(seed: int) -> LabOutput:
     """Same trees, same features, three losses.
 
@@ -327,7 +310,6 @@ def _history_features(x, y_hist, q_hist, d_hist, q_rows, d_rows, own_y=None, pri
     summary="With click-history features, a random row split puts other impressions of the same query and "
             "document in training and inflates AUC; splitting by query gives the number fresh queries show.",
 )
-@_single_threaded
 def group_split(seed: int) -> LabOutput:
     """Rows of one query are not independent; a row split lets the model peek.
 
@@ -424,7 +406,6 @@ RERANK_KS = (10, 20, 50, 100, 200, 500, 1000)
     summary="A cheap first stage retrieves the top K of 1,000 documents and a heavier LambdaMART reranks them: "
             "NDCG@10 climbs steeply, then saturates, while the heavy model's cost grows linearly with K.",
 )
-@_single_threaded
 def rerank_depth(seed: int) -> LabOutput:
     """Two-stage ranking: cheap scorer over the corpus, heavy model over its top K.
 
