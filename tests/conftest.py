@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -30,3 +32,12 @@ def course_catalog():
 @pytest.fixture
 def toy_case(course_catalog):
     return course_catalog.case("toy")
+
+
+def spawn_mlsd(args: list[str], home, term: str = "xterm"):
+    """`python -m mlsd ARGS` in a real pseudo-terminal (pexpect), with its own data folder."""
+    import pexpect
+
+    env = dict(os.environ, MLSD_HOME=str(home), NO_COLOR="1", COLUMNS="100", TERM=term)
+    return pexpect.spawn(sys.executable, ["-m", "mlsd", *args], env=env, encoding="utf-8", timeout=30,
+                         dimensions=(40, 100))

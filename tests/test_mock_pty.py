@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import os
-import sys
 import time
 
 import pytest
 
 pexpect = pytest.importorskip("pexpect")
 
+from conftest import spawn_mlsd  # noqa: E402
 from mlsd.store import Store  # noqa: E402
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="needs a POSIX pseudo-terminal")
 
 
 def spawn(args: list[str], home, term: str = "xterm") -> "pexpect.spawn":
-    env = dict(os.environ, MLSD_HOME=str(home), NO_COLOR="1", COLUMNS="100", TERM=term)
-    return pexpect.spawn(sys.executable, ["-m", "mlsd", *args], env=env, encoding="utf-8", timeout=30,
-                         dimensions=(40, 100))
+    return spawn_mlsd(args, home, term)
 
 
 def test_one_minute_mock_times_out_mid_step_and_keeps_what_was_typed(isolated_home):

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import sys
 
 import pytest
 
 pexpect = pytest.importorskip("pexpect")
 
-from conftest import COURSE  # noqa: E402
+from conftest import COURSE, spawn_mlsd  # noqa: E402
 from mlsd.store import Store  # noqa: E402
 
 
 def spawn(args: list[str], home) -> "pexpect.spawn":
-    env = dict(os.environ, MLSD_HOME=str(home), NO_COLOR="1", COLUMNS="100", TERM="dumb")
-    return pexpect.spawn(sys.executable, ["-m", "mlsd", *args], env=env, encoding="utf-8", timeout=30,
-                         dimensions=(40, 100))
+    return spawn_mlsd(args, home, term="dumb")
 
 
 def test_practice_hint_ctrl_c_resume_finish(isolated_home):
