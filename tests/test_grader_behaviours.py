@@ -87,3 +87,40 @@ def test_grading_is_deterministic(catalog):
     case = catalog.case("ctr")
     answer = case.steps["evaluation"].model_answer
     assert grade(case, "evaluation", answer).to_json() == grade(case, "evaluation", answer).to_json()
+
+
+# Answers that stay on the step's subject without naming anything specific.
+GENERIC_REQUIREMENTS = (
+    "Before designing anything I would ask who the users are and what the business is trying to achieve, "
+    "then pin down the scale we need to handle, how fast a response has to be, and which constraints apply. "
+    "I would write my assumptions down and agree the scope before talking about models."
+)
+GENERIC_MONITORING = (
+    "After launch I would watch the inputs and the predictions for drift, wait for the delayed labels to "
+    "measure live quality, retrain on a regular cadence, and alert the on-call engineer with a rollback plan."
+)
+
+
+def test_generic_prose_on_the_step_beats_nothing_and_a_term_list(catalog):
+    case = catalog.case("recs")
+    generic = grade(case, "requirements", GENERIC_REQUIREMENTS)
+    terms = grade(case, "requirements", "users, scale, latency, constraints, assumptions, scope, business goal")
+    assert 0.03 < generic.score < 0.3  # a little, never the credit of a concrete design
+    assert generic.score > terms.score
+
+
+def test_generic_prose_about_another_step_earns_no_engagement(catalog):
+    case = catalog.case("recs")  # whose requirements rubric has nothing on labels or drift
+    on_step = grade(case, "requirements", GENERIC_REQUIREMENTS)
+    other_step = grade(case, "requirements", GENERIC_MONITORING)
+    assert not other_step.hits
+    assert other_step.score < on_step.score / 2
+
+
+def test_step_relevance_prefers_the_step_being_talked_about(catalog):
+    from mlsd.grader.topic import model_for
+
+    topics = model_for(catalog.case("ctr"))
+    assert topics.step_relevance("requirements", GENERIC_REQUIREMENTS) > 0.5
+    assert topics.step_relevance("monitoring", GENERIC_REQUIREMENTS) < 0.5
+    assert topics.step_relevance("monitoring", GENERIC_MONITORING) > topics.step_relevance("data", GENERIC_MONITORING)

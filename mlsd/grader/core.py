@@ -26,7 +26,11 @@ SATURATION = 0.7
 DEPTH_WORDS = 40
 CONCEPTS_PER_SENTENCE = 3
 LISTED_CREDIT = 0.3  # content words at which an answer is long enough to show a design
-OFF_TOPIC_CAP = 0.02
+OFF_TOPIC_CAP = 0.0  # a good answer to another problem says nothing about this one
+# On-topic prose that names nothing specific ("clarify scale, latency and scope")
+# is worth a little: more than a bare list of terms, far less than a design.
+ENGAGEMENT_CREDIT = 0.15
+LIST_FLOOR = 0.05  # share of its coverage a pure list of terms keeps
 
 
 @dataclass(frozen=True)
@@ -406,14 +410,15 @@ def rubric_vocabulary(rubric: Rubric) -> frozenset[str]:
 
 
 def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: str = DEFAULT_LEVEL,
-                 topic_check=None) -> Grade:
+                 topic_check=None, relevance=None) -> Grade:
     """Score one answer against a rubric.
 
-    score = coverage x shape - penalties, capped when off-topic, where coverage
+    score = max(coverage x shape, engagement) - penalties, capped when off-topic, where coverage
     is the level-weighted share of concepts shown (each hit weighted by how
     much it reads as a claim rather than a listed noun), shape reflects prose,
     depth and reasons given, and penalties come from red flags and concepts
-    waved away ("latency isn't a concern").
+    waved away ("latency isn't a concern"), and engagement is a small credit for
+    prose about the step's subject in general terms (see topic.step_relevance).
     """
     if level not in LEVELS:
         raise ValueError(f"unknown level {level!r}; expected one of {', '.join(LEVELS)}")
@@ -463,7 +468,14 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
     if level != "mid":
         # senior and staff answers are expected to justify choices, not only name them
         depth *= 0.85 + 0.15 * reasons
-    score = coverage * (0.1 + 0.9 * prose) * depth
+    score = coverage * (LIST_FLOOR + (1 - LIST_FLOOR) * prose) * depth
+    if relevance is not None:
+        # prose that engages with the step's subject in general terms ("clarify
+        # scale, latency and scope") shows more than a list of terms or nothing
+        engaged = ENGAGEMENT_CREDIT * prose * depth * relevance(step_id, answer)
+        if engaged > score:
+            notes.append("On the right subject but in general terms: name concrete choices, numbers and why.")
+            score = engaged
     score -= sum(f.penalty for f in flags)
     sweeping = sweeping_penalty(answer)
     if sweeping:
@@ -505,4 +517,5 @@ def grade(case: Case, step_id: str, text: str, level: str = DEFAULT_LEVEL) -> Gr
 
     topics = model_for(case)
     check = (lambda sid, answer: topics.belongs_elsewhere(case.id, sid, answer)) if topics else None
-    return grade_rubric(case.id, step_id, step.rubric, text, level, topic_check=check)
+    relevance = topics.step_relevance if topics else None
+    return grade_rubric(case.id, step_id, step.rubric, text, level, topic_check=check, relevance=relevance)

@@ -19,6 +19,7 @@ from mlsd.schema import Case
 
 Profile = dict[str, float]
 MIN_TERMS = 25
+FOCUSED_SIMILARITY = 0.15  # cosine with the pooled step profile of an answer that stays on the step
 
 
 def _terms(text: str) -> list[str]:
@@ -51,11 +52,49 @@ class TopicModel:
         n = len(cases)
         self.idf = {term: math.log((1 + n) / (1 + df)) for term, df in docs_with.items()}
         self.profiles: dict[tuple[str, str], Profile] = {key: self._vector(c) for key, c in counts.items()}
+        self._build_step_profiles(counts)
+
+    def _build_step_profiles(self, counts: dict[tuple[str, str], Counter]) -> None:
+        """One profile per step, pooled over every case, weighted by rarity across steps.
+
+        Here the generic vocabulary that the case profiles ignore is what counts:
+        "scale, latency, constraints" is what a requirements answer talks about
+        whatever the problem, and "drift, retrain, alert" what monitoring does.
+        """
+        pooled: dict[str, Counter] = {}
+        for (_, step_id), counter in counts.items():
+            pooled.setdefault(step_id, Counter()).update(counter)
+        docs_with: Counter = Counter()
+        for counter in pooled.values():
+            docs_with.update(set(counter))
+        n = len(pooled)
+        self.step_idf = {term: math.log((1 + n) / (1 + df)) for term, df in docs_with.items()}
+        self.step_profiles = {step_id: self._weigh(counter, self.step_idf) for step_id, counter in pooled.items()}
 
     def _vector(self, counter: Counter) -> Profile:
-        vec = {t: (1 + math.log(c)) * self.idf.get(t, 0.0) for t, c in counter.items()}
+        return self._weigh(counter, self.idf)
+
+    @staticmethod
+    def _weigh(counter: Counter, idf: dict[str, float]) -> Profile:
+        vec = {t: (1 + math.log(c)) * idf.get(t, 0.0) for t, c in counter.items()}
         norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
         return {t: v / norm for t, v in vec.items() if v > 0}
+
+    def step_relevance(self, step_id: str, text: str) -> float:
+        """How much the answer talks about this step's subject, whatever the case: 0 to 1.
+
+        Cosine with the step's pooled profile, relative to the best-matching
+        step (an evaluation answer given to the data question is not engaging
+        with data), and scaled so that a focused answer reaches 1.
+        """
+        vec = self._weigh(Counter(_terms(text)), self.step_idf)
+        sims = {sid: sum(v * profile.get(t, 0.0) for t, v in vec.items())
+                for sid, profile in self.step_profiles.items()}
+        own = sims.get(step_id, 0.0)
+        best = max(sims.values(), default=0.0)
+        if own <= 0 or best <= 0:
+            return 0.0
+        return min(1.0, own / FOCUSED_SIMILARITY) * (own / best)
 
     def similarities(self, step_id: str, text: str) -> dict[str, float]:
         """Cosine similarity of the answer to each case's profile of this step."""
