@@ -19,6 +19,11 @@ from mlsd.schema import Case
 
 Profile = dict[str, float]
 MIN_TERMS = 25
+# An answer written for another case is typically 0.2-0.6 similar to that case's
+# profile and several times less to ours; generic prose that merely leans one
+# way (monitoring talk is alike across problems) must not be capped.
+OFF_TOPIC_MARGIN = 2.0
+OFF_TOPIC_MIN_SIMILARITY = 0.12
 FOCUSED_SIMILARITY = 0.15  # cosine with the pooled step profile of an answer that stays on the step
 
 
@@ -105,7 +110,7 @@ class TopicModel:
                 out[case_id] = sum(v * profile.get(t, 0.0) for t, v in vec.items())
         return out
 
-    def belongs_elsewhere(self, case_id: str, step_id: str, text: str, margin: float = 1.15) -> str | None:
+    def belongs_elsewhere(self, case_id: str, step_id: str, text: str, margin: float = OFF_TOPIC_MARGIN) -> str | None:
         """The id of another case this answer fits clearly better, or None."""
         if len(set(_terms(text))) < MIN_TERMS:
             return None  # too little text to tell one problem's vocabulary from another's
@@ -115,7 +120,7 @@ class TopicModel:
         if not others:
             return None
         best = max(others, key=others.get)
-        if others[best] > margin * own and others[best] > 0.05:
+        if others[best] > margin * own and others[best] > OFF_TOPIC_MIN_SIMILARITY:
             return best
         return None
 
