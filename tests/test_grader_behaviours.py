@@ -124,3 +124,15 @@ def test_step_relevance_prefers_the_step_being_talked_about(catalog):
     assert topics.step_relevance("requirements", GENERIC_REQUIREMENTS) > 0.5
     assert topics.step_relevance("monitoring", GENERIC_REQUIREMENTS) < 0.5
     assert topics.step_relevance("monitoring", GENERIC_MONITORING) > topics.step_relevance("data", GENERIC_MONITORING)
+
+
+def test_leaning_toward_another_case_is_not_off_topic(catalog, monkeypatch):
+    """Monitoring or serving talk is alike across problems: only a clear win for another case caps."""
+    from mlsd.grader.topic import model_for
+
+    topics = model_for(catalog.case("recs"))
+    long_answer = " ".join(f"term{i}" for i in range(40))  # enough distinct words to judge at all
+    monkeypatch.setattr(topics, "similarities", lambda step, text: {"recs": 0.10, "eta": 0.15, "ctr": 0.02})
+    assert topics.belongs_elsewhere("recs", "monitoring", long_answer) is None
+    monkeypatch.setattr(topics, "similarities", lambda step, text: {"recs": 0.05, "eta": 0.40, "ctr": 0.02})
+    assert topics.belongs_elsewhere("recs", "monitoring", long_answer) == "eta"
