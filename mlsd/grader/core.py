@@ -8,10 +8,10 @@ split" does not raise the random-split flag).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from mlsd.grader import text as textmod
+from mlsd.grader import tone
 from mlsd.schema import LEVELS, Case, Concept, RedFlag, Rubric
 
 DEFAULT_LEVEL = "senior"
@@ -335,27 +335,6 @@ def _advice(hits: list[Hit], misses: list[Miss], flags: list[RaisedFlag], score:
     return "Everything the rubric listens for is there; practise saying it in under two minutes."
 
 
-# Sweeping claims: interviewers hear "just", "doesn't matter", "is fine" as a
-# candidate skipping the reasoning. A few are normal; a stream of them is not.
-_SWEEPING = re.compile(
-    r"\b(just|simply|always|never|all we need|good enough|(?:is|are|alone is) enough|regardless|basically|"
-    r"obviously|clearly|the best|is fine|are fine|perfectly|guarantees?|no need|doesn't (?:really )?matter|"
-    r"don't (?:really )?matter|not needed|isn't needed|no \w+ (?:is |are )?needed|unnecessary|irrelevant|"
-    r"overkill|not really|unrelated|pointless|waste of|naturally|automatically|averages? out|"
-    r"overcomplicat\w*|(?:not|don't) bother|the only thing|all that matters|won't change|doesn't change)\b",
-    re.IGNORECASE,
-)
-SWEEPING_PENALTY = 0.08
-SWEEPING_MAX_PENALTY = 0.3
-
-
-def sweeping_penalty(answer: str) -> float:
-    words = len(answer.split())
-    count = len(_SWEEPING.findall(answer.replace("\u2019", "'")))
-    excess = count - 1 - words / 150
-    return min(SWEEPING_MAX_PENALTY, SWEEPING_PENALTY * excess) if excess > 0 else 0.0
-
-
 _JUSTIFICATION = frozenset(
     """because since therefore hence otherwise so whereas tradeoff instead rather versus vs cost risk
     means avoid prevent unless""".split()
@@ -477,9 +456,13 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
             notes.append("On the right subject but in general terms: name concrete choices, numbers and why.")
             score = engaged
     score -= sum(f.penalty for f in flags)
-    sweeping = sweeping_penalty(answer)
+    waved = tone.dismissals(answer)
+    if waved:
+        notes.append(f"Waves things away (\"{waved[0]}\"): say what it would cost and why you accept that.")
+        score -= tone.dismissal_penalty(answer)
+    sweeping = tone.sweeping_penalty(answer)
     if sweeping:
-        notes.append("Several sweeping claims (\"just\", \"doesn't matter\", \"is fine\"): give reasons instead.")
+        notes.append("Several sweeping claims (\"just\", \"always\", \"obviously\"): give reasons instead.")
         score -= sweeping
     if topic_check is not None:
         other = topic_check(step_id, answer)

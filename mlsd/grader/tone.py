@@ -1,0 +1,59 @@
+"""How an answer waves things away: dismissals and sweeping claims.
+
+Interviewers hear "latency isn't a concern", "CTR alone is enough" or "drift
+monitoring isn't needed" as a candidate skipping the reasoning, and they are
+the commonest shape of a confidently wrong answer. A dismissal costs points
+from the first one. Sweeping words ("just", "always", "obviously") are normal
+in moderation, so only a stream of them costs anything.
+"""
+
+from __future__ import annotations
+
+import re
+
+_NEGATION = r"(?:not|never|\w+n't|cannot)"
+_VALUE = r"(?:needs?|needed|necessary|matters?|concerns?|important|required|worth|care|bother)"
+_USELESS = r"(?:unnecessary|irrelevant|pointless|overkill|a waste)"
+# Within one clause: the words between may not cross punctuation. Adjectives
+# before a noun ("irrelevant ads", "no history") are not dismissals.
+_DISMISSAL = re.compile(
+    rf"\b{_NEGATION}\s+(?:[\w-]+\s+){{0,3}}?{_VALUE}\b"
+    rf"|\bno need\b|\bno\s+[\w-]+\s+(?:is|are)\s+(?:needed|necessary|required)\b"
+    rf"|\b(?:is|are|be|seems?)\s+(?:[\w-]+\s+)?{_USELESS}\b|\boverkill\b"
+    r"|\b(?:is|are|alone is|alone are|should be|would be|will be)\s+(?:more than\s+)?"
+    r"(?:enough|fine|plenty|sufficient|good enough)\b"
+    r"|\ball (?:we|you) need\b|\bonly (?:slows?|costs?|hurts?|adds? noise)\b",
+    re.IGNORECASE,
+)
+DISMISSAL_PENALTY = 0.1
+DISMISSAL_MAX_PENALTY = 0.3
+
+_SWEEPING = re.compile(
+    r"\b(just|simply|always|never|regardless|basically|obviously|clearly|the best|perfectly|guarantees?|"
+    r"naturally|automatically|averages? out|overcomplicat\w*|the only thing|all that matters|won't change|"
+    r"doesn't change)\b",
+    re.IGNORECASE,
+)
+SWEEPING_PENALTY = 0.08
+SWEEPING_MAX_PENALTY = 0.3
+
+
+def _normalise(answer: str) -> str:
+    return answer.replace("\u2019", "'")
+
+
+def dismissals(answer: str) -> list[str]:
+    """The dismissive phrases in the answer, in order ("isn't a real concern", "alone is enough")."""
+    return [m.group(0) for m in _DISMISSAL.finditer(_normalise(answer))]
+
+
+def dismissal_penalty(answer: str) -> float:
+    return min(DISMISSAL_MAX_PENALTY, DISMISSAL_PENALTY * len(dismissals(answer)))
+
+
+def sweeping_penalty(answer: str) -> float:
+    """Sweeping words beyond one per answer (plus one per 150 words) cost points."""
+    words = len(answer.split())
+    count = len(_SWEEPING.findall(_normalise(answer)))
+    excess = count - 1 - words / 150
+    return min(SWEEPING_MAX_PENALTY, SWEEPING_PENALTY * excess) if excess > 0 else 0.0

@@ -1,0 +1,56 @@
+"""Dismissals and sweeping claims (mlsd.grader.tone), with examples of our own."""
+
+from __future__ import annotations
+
+import pytest
+
+from mlsd.grader import grade
+from mlsd.grader.tone import dismissal_penalty, dismissals, sweeping_penalty
+from mlsd.loader import load_catalog
+
+
+@pytest.mark.parametrize("text", [
+    "Latency isn't a real concern since the page can load the ads later.",
+    "We don't really need to monitor drift for this product.",
+    "Offline AUC alone is enough to decide the launch.",
+    "Retraining once a quarter should be plenty.",
+    "No guardrails are needed because revenue is the goal.",
+    "A feature store is overkill at this size.",
+    "Calibration is completely irrelevant for ranking.",
+    "Canary releases only slow us down.",
+])
+def test_waving_something_away_is_a_dismissal(text):
+    assert dismissals(text), text
+    assert dismissal_penalty(text) > 0
+
+
+@pytest.mark.parametrize("text", [
+    "AUC alone is not enough: the auction needs calibrated probabilities.",
+    "Irrelevant ads teach users to skip the ad slots.",
+    "Items with no history need a cold-start plan.",
+    "Latency matters because the whole page has a 100 ms budget.",
+    "We need to watch drift in the input features.",
+])
+def test_stating_what_matters_is_not_a_dismissal(text):
+    assert dismissals(text) == []
+
+
+def test_dismissals_cost_from_the_first_and_are_capped():
+    one = dismissal_penalty("Drift isn't a concern.")
+    two = dismissal_penalty("Drift isn't a concern. Latency doesn't matter either.")
+    many = dismissal_penalty(" ".join(["Drift isn't a concern."] * 10))
+    assert 0 < one < two <= many <= 0.3
+
+
+def test_one_sweeping_word_is_free_a_stream_is_not():
+    assert sweeping_penalty("We always log the features served at request time.") == 0
+    assert sweeping_penalty("Just use XGBoost, it is obviously the best and always simply works.") > 0
+
+
+def test_a_confidently_wrong_answer_scores_below_the_same_answer_with_reasons():
+    case = load_catalog().case("ctr")
+    careful = ("I would evaluate offline with normalized entropy and calibration per slice, then run an A/B test "
+               "with revenue per search as the goal and ad click quality and latency as guardrails.")
+    waved = careful + " Honestly the guardrails don't matter much and offline NE alone is enough to launch."
+    assert grade(case, "evaluation", waved).score < grade(case, "evaluation", careful).score - 0.1
+    assert any("Waves things away" in note for note in grade(case, "evaluation", waved).notes)
