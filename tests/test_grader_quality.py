@@ -1,0 +1,37 @@
+"""The grader's agreement with labelled answers it was never tuned on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mlsd.grader.quality import evaluate, read_labelled, spearman
+from mlsd.loader import load_catalog
+
+HOLDOUT = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "holdout_answers.jsonl"
+
+
+def test_spearman_handles_ties_and_order():
+    assert spearman([1, 2, 3, 4], [10, 20, 30, 40]) == pytest.approx(1.0)
+    assert spearman([4, 3, 2, 1], [10, 20, 30, 40]) == pytest.approx(-1.0)
+    # ties share the average rank, so a tied pair neither helps nor hurts
+    assert 0 < spearman([0.1, 0.1, 0.5, 0.9], [0, 1, 2, 3]) < 1
+
+
+@pytest.fixture(scope="module")
+def report():
+    rows = read_labelled(HOLDOUT)
+    assert len(rows) >= 70 and {r["kind"] for r in rows} >= {"strong", "wrong", "stuffed", "offtopic"}
+    return evaluate(rows, load_catalog())
+
+
+def test_holdout_meets_the_issue_targets(report):
+    failed = [name for name, passed in report.checks() if not passed]
+    assert not failed, f"{failed}; overall {report.overall:.3f}, per case {report.by_case()}"
+
+
+def test_holdout_kinds_are_in_interviewer_order(report):
+    means = {kind: mean for kind, (mean, _) in report.kind_means().items()}
+    assert means["strong"] > means["solid"] > means["partial"] > means["vague"]
+    assert max(means["stuffed"], means["offtopic"]) < means["vague"]
