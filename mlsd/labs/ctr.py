@@ -10,22 +10,12 @@ recalibration, boosted-tree features for logistic regression, and data freshness
 from __future__ import annotations
 
 from mlsd.labs.base import LabOutput, PlotSpec, Series
+from mlsd.labs.models import logit as _logit
+from mlsd.labs.models import sigmoid as _sigmoid
+from mlsd.labs.models import xgb_params
 from mlsd.labs.registry import lab
 
 CASE = "ctr"
-
-
-def _sigmoid(z):
-    import numpy as np
-
-    return 1.0 / (1.0 + np.exp(-z))
-
-
-def _logit(p):
-    import numpy as np
-
-    p = np.clip(p, 1e-6, 1 - 1e-6)
-    return np.log(p / (1 - p))
 
 
 def _one_hot(codes, sizes):
@@ -58,10 +48,7 @@ def _xgb(seed: int, **params):
     """A small, deterministic xgboost classifier (one thread, hist)."""
     from xgboost import XGBClassifier
 
-    defaults = dict(n_estimators=60, max_depth=3, learning_rate=0.15, subsample=1.0,
-                    tree_method="hist", n_jobs=1, random_state=seed, verbosity=0)
-    defaults.update(params)
-    return XGBClassifier(**defaults)
+    return XGBClassifier(**xgb_params(seed, **{"n_estimators": 60, "max_depth": 3, **params}))
 
 
 # --------------------------------------------------------------------------- data
@@ -185,8 +172,6 @@ def _dense_ctr_data(rng, n: int, n_features: int = 12, base_ctr: float = 0.02):
     base_ctr is the click probability of an average impression (x = 0); the spread of
     x @ w makes the mean CTR a few points higher (about 4-7% depending on the seed).
     """
-    import numpy as np
-
     x = rng.normal(size=(n, n_features))
     w = rng.normal(0.0, 0.45, n_features)
     logit = _logit(base_ctr) + x @ w

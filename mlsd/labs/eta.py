@@ -14,6 +14,7 @@ xgboost's reg:quantileerror objective.
 from __future__ import annotations
 
 from mlsd.labs.base import LabOutput, PlotSpec, Series
+from mlsd.labs.models import xgb_params
 from mlsd.labs.registry import lab
 
 CASE = "eta"
@@ -57,10 +58,7 @@ def _xgb_reg(seed: int, **params):
     """A small, deterministic xgboost regressor (one thread, hist)."""
     from xgboost import XGBRegressor
 
-    defaults = dict(n_estimators=100, max_depth=4, learning_rate=0.15, tree_method="hist",
-                    n_jobs=1, random_state=seed, verbosity=0)
-    defaults.update(params)
-    return XGBRegressor(**defaults)
+    return XGBRegressor(**xgb_params(seed, **{"n_estimators": 100, "max_depth": 4, **params}))
 
 
 # --------------------------------------------------------------------------- framing

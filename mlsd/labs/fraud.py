@@ -15,6 +15,8 @@ Fraud kinds:
 from __future__ import annotations
 
 from mlsd.labs.base import LabOutput, PlotSpec, Series
+from mlsd.labs.models import sigmoid as _sigmoid
+from mlsd.labs.models import xgb_params
 from mlsd.labs.registry import lab
 
 CASE = "fraud"
@@ -24,12 +26,6 @@ FEATURES = (
     "new_device", "ip_country_mismatch", "night", "merchant_risk",
 )
 LEGIT, STOLEN_CARD, TAKEOVER = 0, 1, 2
-
-
-def _sigmoid(z):
-    import numpy as np
-
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -35.0, 35.0)))
 
 
 def _features(rng, n: int, kind: int):
@@ -72,10 +68,7 @@ def _xgb(seed: int, **params):
     """A small, deterministic xgboost classifier (one thread, hist)."""
     from xgboost import XGBClassifier
 
-    defaults = dict(n_estimators=100, max_depth=3, learning_rate=0.15, tree_method="hist",
-                    n_jobs=1, random_state=seed, verbosity=0)
-    defaults.update(params)
-    return XGBClassifier(**defaults)
+    return XGBClassifier(**xgb_params(seed, **{"n_estimators": 100, "max_depth": 3, **params}))
 
 
 def _top_k_mask(scores, share: float):

@@ -11,6 +11,7 @@ eigenvectors of the item-item co-occurrence matrix, scores = user row x V V^T.
 from __future__ import annotations
 
 from mlsd.labs.base import LabOutput, PlotSpec, Series
+from mlsd.labs.models import xgb_params
 from mlsd.labs.registry import lab
 
 CASE = "recs"
@@ -448,8 +449,7 @@ def funnel(seed: int) -> LabOutput:
     y_random = np.r_[np.ones(len(x_pos), dtype=int), np.zeros(len(x_neg), dtype=int)]
 
     def ranker():
-        return XGBClassifier(n_estimators=60, max_depth=3, learning_rate=0.2, tree_method="hist",
-                             n_jobs=1, random_state=seed, verbosity=0)
+        return XGBClassifier(**xgb_params(seed, n_estimators=60, max_depth=3, learning_rate=0.2))
 
     rankers = {"served": ranker().fit(x_served, y_served), "random_neg": ranker().fit(x_random, y_random)}
 

@@ -10,6 +10,7 @@ MSR-TR-2010-82). NDCG uses exponential gain 2^rel - 1, as xgboost's rank:ndcg do
 from __future__ import annotations
 
 from mlsd.labs.base import LabOutput, PlotSpec, Series
+from mlsd.labs.models import xgb_params
 from mlsd.labs.registry import lab
 
 CASE = "search"
@@ -39,10 +40,7 @@ def _ndcg(rel, scores, k: int) -> float:
 
 
 def _xgb_params(seed: int, **params) -> dict:
-    base = dict(n_estimators=50, max_depth=4, learning_rate=0.15, tree_method="hist", max_bin=64, n_jobs=1,
-                random_state=seed, verbosity=0)
-    base.update(params)
-    return base
+    return xgb_params(seed, **{"n_estimators": 50, "max_depth": 4, "max_bin": 64, **params})
 
 
 # --------------------------------------------------------------------------- data
