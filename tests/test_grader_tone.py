@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mlsd.grader import grade
-from mlsd.grader.tone import dismissal_penalty, dismissals, sweeping_penalty
+from mlsd.grader.tone import dismissal_penalty, dismissals, filler, filler_penalty, sweeping_penalty
 from mlsd.loader import load_catalog
 
 
@@ -54,3 +54,22 @@ def test_a_confidently_wrong_answer_scores_below_the_same_answer_with_reasons():
     waved = careful + " Honestly the guardrails don't matter much and offline NE alone is enough to launch."
     assert grade(case, "evaluation", waved).score < grade(case, "evaluation", careful).score - 0.1
     assert any("Waves things away" in note for note in grade(case, "evaluation", waved).notes)
+
+
+def test_corporate_filler_is_named_and_costs_per_word():
+    deck = ("We'd leverage a holistic, state-of-the-art MLOps platform to unlock synergies and drive "
+            "proactive monitoring excellence.")
+    assert len(filler(deck)) >= 5 and filler_penalty(deck) >= 0.5
+    engineering = ("A robust, scalable end-to-end pipeline: a Flink job keeps per-card counters in Redis, "
+                   "and the model is retrained weekly on matured labels.")
+    assert filler(engineering) == []
+
+
+def test_buzzword_prose_scores_far_below_the_same_ideas_said_plainly():
+    case = load_catalog().case("eta")
+    plain = ("I would compare the live distribution of each feature with the training window using PSI and "
+             "alert on large shifts, and track the share of orders that arrive after the promised time by city "
+             "and hour, retraining weekly and after big weather events.")
+    deck = ("We'd leverage a holistic, state-of-the-art monitoring framework with proactive drift detection, "
+            "seamless continuous training and data-centric alerting excellence so the ETA stays robust.")
+    assert grade(case, "monitoring", deck).score < 0.5 * grade(case, "monitoring", plain).score

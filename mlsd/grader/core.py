@@ -460,6 +460,10 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
     if waved:
         notes.append(f"Waves things away (\"{waved[0]}\"): say what it would cost and why you accept that.")
         score -= tone.dismissal_penalty(answer)
+    fluff = tone.filler(answer)
+    if fluff:
+        notes.append(f"Corporate filler (\"{fluff[0]}\"): say what you would build, with numbers and reasons.")
+        score -= tone.filler_penalty(answer)
     sweeping = tone.sweeping_penalty(answer)
     if sweeping:
         notes.append("Several sweeping claims (\"just\", \"always\", \"obviously\"): give reasons instead.")

@@ -1,10 +1,12 @@
-"""How an answer waves things away: dismissals and sweeping claims.
+"""How an answer sounds: dismissals, sweeping claims and corporate filler.
 
 Interviewers hear "latency isn't a concern", "CTR alone is enough" or "drift
 monitoring isn't needed" as a candidate skipping the reasoning, and they are
 the commonest shape of a confidently wrong answer. A dismissal costs points
 from the first one. Sweeping words ("just", "always", "obviously") are normal
-in moderation, so only a stream of them costs anything.
+in moderation, so only a stream of them costs anything. Buzzword prose
+("leverage a holistic, state-of-the-art MLOps stack") is stuffing in sentence
+form: each filler word costs points.
 """
 
 from __future__ import annotations
@@ -28,6 +30,18 @@ _DISMISSAL = re.compile(
 DISMISSAL_PENALTY = 0.1
 DISMISSAL_MAX_PENALTY = 0.3
 
+# Corporate filler: words that make a sentence sound like a strategy deck while
+# saying nothing an engineer could build. Kept narrow: "robust", "scalable" or
+# "end to end" have real technical meanings and are not here.
+_FILLER = re.compile(
+    r"\b(leverag\w*|holistic\w*|synerg\w*|state[- ]of[- ]the[- ]art|best[- ]in[- ]class|world[- ]class|"
+    r"cutting[- ]edge|bleeding[- ]edge|next[- ]gen\w*|seamless\w*|proactive\w*|data[- ]centric|excellence|"
+    r"unlock\w*|game[- ]chang\w*|paradigm\w*|hyperscale|empower\w*|turnkey|future[- ]proof\w*)\b",
+    re.IGNORECASE,
+)
+FILLER_PENALTY = 0.15
+FILLER_MAX_PENALTY = 0.6
+
 _SWEEPING = re.compile(
     r"\b(just|simply|always|never|regardless|basically|obviously|clearly|the best|perfectly|guarantees?|"
     r"naturally|automatically|averages? out|overcomplicat\w*|the only thing|all that matters|won't change|"
@@ -49,6 +63,15 @@ def dismissals(answer: str) -> list[str]:
 
 def dismissal_penalty(answer: str) -> float:
     return min(DISMISSAL_MAX_PENALTY, DISMISSAL_PENALTY * len(dismissals(answer)))
+
+
+def filler(answer: str) -> list[str]:
+    """Corporate filler words in the answer ("leverage", "holistic", "state-of-the-art")."""
+    return [m.group(0) for m in _FILLER.finditer(answer)]
+
+
+def filler_penalty(answer: str) -> float:
+    return min(FILLER_MAX_PENALTY, FILLER_PENALTY * len(filler(answer)))
 
 
 def sweeping_penalty(answer: str) -> float:
