@@ -21,7 +21,7 @@ from mlsd.loader import load_catalog
 ])
 def test_waving_something_away_is_a_dismissal(text):
     assert dismissals(text), text
-    assert dismissal_penalty(text) > 0
+    assert dismissal_penalty(dismissals(text)) > 0
 
 
 @pytest.mark.parametrize("text", [
@@ -36,9 +36,9 @@ def test_stating_what_matters_is_not_a_dismissal(text):
 
 
 def test_dismissals_cost_from_the_first_and_are_capped():
-    one = dismissal_penalty("Drift isn't a concern.")
-    two = dismissal_penalty("Drift isn't a concern. Latency doesn't matter either.")
-    many = dismissal_penalty(" ".join(["Drift isn't a concern."] * 10))
+    one = dismissal_penalty(dismissals("Drift isn't a concern."))
+    two = dismissal_penalty(dismissals("Drift isn't a concern. Latency doesn't matter either."))
+    many = dismissal_penalty(dismissals(" ".join(["Drift isn't a concern."] * 10)))
     assert 0 < one < two <= many <= 0.3
 
 
@@ -59,7 +59,7 @@ def test_a_confidently_wrong_answer_scores_below_the_same_answer_with_reasons():
 def test_corporate_filler_is_named_and_costs_per_word():
     deck = ("We'd leverage a holistic, state-of-the-art MLOps platform to unlock synergies and drive "
             "proactive monitoring excellence.")
-    assert len(filler(deck)) >= 5 and filler_penalty(deck) >= 0.5
+    assert len(filler(deck)) >= 5 and filler_penalty(filler(deck)) >= 0.5
     engineering = ("A robust, scalable end-to-end pipeline: a Flink job keeps per-card counters in Redis, "
                    "and the model is retrained weekly on matured labels.")
     assert filler(engineering) == []

@@ -448,9 +448,10 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
         # senior and staff answers are expected to justify choices, not only name them
         depth *= 0.85 + 0.15 * reasons
     score = coverage * (LIST_FLOOR + (1 - LIST_FLOOR) * prose) * depth
-    if relevance is not None:
+    if relevance is not None and score < ENGAGEMENT_CREDIT:
         # prose that engages with the step's subject in general terms ("clarify
-        # scale, latency and scope") shows more than a list of terms or nothing
+        # scale, latency and scope") shows more than a list of terms or nothing;
+        # it never earns more than ENGAGEMENT_CREDIT, so a higher score skips it
         engaged = ENGAGEMENT_CREDIT * prose * depth * relevance(step_id, answer)
         if engaged > score:
             notes.append("On the right subject but in general terms: name concrete choices, numbers and why.")
@@ -459,11 +460,11 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
     waved = tone.dismissals(answer)
     if waved:
         notes.append(f"Waves things away (\"{waved[0]}\"): say what it would cost and why you accept that.")
-        score -= tone.dismissal_penalty(answer)
+        score -= tone.dismissal_penalty(waved)
     fluff = tone.filler(answer)
     if fluff:
         notes.append(f"Corporate filler (\"{fluff[0]}\"): say what you would build, with numbers and reasons.")
-        score -= tone.filler_penalty(answer)
+        score -= tone.filler_penalty(fluff)
     sweeping = tone.sweeping_penalty(answer)
     if sweeping:
         notes.append("Several sweeping claims (\"just\", \"always\", \"obviously\"): give reasons instead.")

@@ -61,8 +61,9 @@ def dismissals(answer: str) -> list[str]:
     return [m.group(0) for m in _DISMISSAL.finditer(_normalise(answer))]
 
 
-def dismissal_penalty(answer: str) -> float:
-    return min(DISMISSAL_MAX_PENALTY, DISMISSAL_PENALTY * len(dismissals(answer)))
+def dismissal_penalty(found: list[str]) -> float:
+    """Cost of the dismissals found by `dismissals`: each one counts, up to a cap."""
+    return min(DISMISSAL_MAX_PENALTY, DISMISSAL_PENALTY * len(found))
 
 
 def filler(answer: str) -> list[str]:
@@ -70,8 +71,9 @@ def filler(answer: str) -> list[str]:
     return [m.group(0) for m in _FILLER.finditer(answer)]
 
 
-def filler_penalty(answer: str) -> float:
-    return min(FILLER_MAX_PENALTY, FILLER_PENALTY * len(filler(answer)))
+def filler_penalty(found: list[str]) -> float:
+    """Cost of the filler words found by `filler`: each one counts, up to a cap."""
+    return min(FILLER_MAX_PENALTY, FILLER_PENALTY * len(found))
 
 
 def sweeping_penalty(answer: str) -> float:

@@ -27,8 +27,11 @@ OFF_TOPIC_MIN_SIMILARITY = 0.12
 FOCUSED_SIMILARITY = 0.15  # cosine with the pooled step profile of an answer that stays on the step
 
 
-def _terms(text: str) -> list[str]:
-    return [t.term for t in textmod.tokens(text) if t.raw not in textmod.STOPWORDS and len(t.term) > 1]
+@lru_cache(maxsize=64)
+def _terms(text: str) -> tuple[str, ...]:
+    # cached: one grade asks for the same answer's terms up to three times
+    # (enough text? similar to which case? on which step?)
+    return tuple(t.term for t in textmod.tokens(text) if t.raw not in textmod.STOPWORDS and len(t.term) > 1)
 
 
 def _step_text(case: Case, step_id: str) -> str:
