@@ -14,7 +14,6 @@ deterministic). matplotlib is imported only when a plot is drawn.
 
 from __future__ import annotations
 
-import math
 import re
 import traceback
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from typing import Any, Callable
 
 from mlsd import paths
 from mlsd.errors import UserError
+from mlsd.labs.base import format_value
 from mlsd.schema import LEVELS, Case, Framework
 from mlsd.store import AnswerRow, SessionRow, Store
 
@@ -75,24 +75,9 @@ def fmt_duration(seconds: float | None) -> str:
     return f"{hours} h {minutes:02d} min"
 
 
-def fmt_number(value: Any) -> str:
-    """Compact numbers for tables: integers whole, floats to 4 significant digits."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return str(value)
-    if isinstance(value, int):
-        return f"{value:,}"
-    if math.isnan(value) or math.isinf(value):
-        return str(value)
-    if value.is_integer() and abs(value) < 1e15:
-        return f"{int(value):,}"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:.4g}"
-
-
 def md_cell(value: Any) -> str:
     """Text safe inside a markdown table cell: no pipes, no line breaks."""
-    text = fmt_number(value) if isinstance(value, (int, float)) else str(value)
+    text = format_value(value)
     return " ".join(text.replace("|", "\\|").split())
 
 
@@ -357,7 +342,7 @@ def _environment(search: list[Path]):
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(pct=fmt_pct, duration=fmt_duration, num=fmt_number, cell=md_cell, quote=md_quote,
+    env.filters.update(pct=fmt_pct, duration=fmt_duration, num=format_value, cell=md_cell, quote=md_quote,
                        fence=md_fence)
     return env
 

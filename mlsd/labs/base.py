@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Literal
 
@@ -69,3 +71,20 @@ class LabResult:
         data.pop("plot")
         data["seconds"] = round(self.seconds, 4)
         return data
+
+
+def format_value(value: object) -> str:
+    """A compact, readable cell: integers without decimals, floats to 4 significant digits."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            return str(value)
+        if value.is_integer() and abs(value) < 1e15:
+            return f"{int(value):,}"
+        if abs(value) >= 1000:
+            return f"{value:,.0f}"
+        return f"{value:.4g}"
+    return str(value)

@@ -14,7 +14,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from mlsd.labs.base import LabResult, LabSpec, PlotSpec
+from mlsd.labs.base import LabResult, LabSpec, PlotSpec, format_value
 
 # The seven-step framework's order; labs are listed by case, then by step in this order.
 STEP_ORDER = ("requirements", "framing", "data", "model", "evaluation", "serving", "monitoring")
@@ -24,23 +24,6 @@ _SERIES_STYLES = ("cyan", "magenta", "green", "yellow", "blue", "red")
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 _MAX_LINE_ROWS = 16  # a line plot shows at most this many bars in all (at least 4 points per series)
 _BAR_WIDTH = 36
-
-
-def format_value(value: object) -> str:
-    """A compact, readable cell: integers without decimals, floats to 4 significant digits."""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        if math.isnan(value) or math.isinf(value):
-            return str(value)
-        if value.is_integer() and abs(value) < 1e15:
-            return f"{int(value):,}"
-        if abs(value) >= 1000:
-            return f"{value:,.0f}"
-        return f"{value:.4g}"
-    return str(value)
 
 
 def _order_key(spec: LabSpec) -> tuple:
