@@ -23,7 +23,8 @@ def _print_error(message: str) -> None:
     from rich.console import Console
     from rich.markup import escape
 
-    Console(stderr=True, highlight=False).print(f"[bold red]mlsd:[/] {escape(message)}")
+    # soft_wrap: an error is one line however long its path; the terminal wraps it, not us
+    Console(stderr=True, highlight=False).print(f"[bold red]mlsd:[/] {escape(message)}", soft_wrap=True)
 
 
 class MlsdGroup(TyperGroup):
