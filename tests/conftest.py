@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from pathlib import Path
@@ -41,3 +42,15 @@ def spawn_mlsd(args: list[str], home, term: str = "xterm"):
     env = dict(os.environ, MLSD_HOME=str(home), NO_COLOR="1", COLUMNS="100", TERM=term)
     return pexpect.spawn(sys.executable, ["-m", "mlsd", *args], env=env, encoding="utf-8", timeout=30,
                          dimensions=(40, 100))
+
+
+@functools.lru_cache(maxsize=None)
+def lab_result(lab_id: str, seed: int):
+    """One run per (lab, seed) for the whole test session: labs take up to a second each."""
+    from mlsd.labs.registry import run_lab
+
+    return run_lab(lab_id, seed=seed)
+
+
+def lab_metrics(lab_id: str, seed: int) -> dict[str, float]:
+    return lab_result(lab_id, seed).metrics

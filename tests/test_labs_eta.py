@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import functools
-
 import pytest
 
 from mlsd.labs import labs_for_case, run_lab
+from conftest import lab_metrics as _metrics  # noqa: E402
 
 SEEDS = (0, 1, 2)
 LAB_IDS = ("eta-residual", "eta-leaky-feature", "eta-quantile", "eta-mape")
-
-
-@functools.lru_cache(maxsize=None)
-def _metrics(lab_id: str, seed: int) -> dict[str, float]:
-    return run_lab(lab_id, seed).metrics
 
 
 def test_eta_labs_registered_with_their_steps():

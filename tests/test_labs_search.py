@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import functools
-
 import pytest
 
 from mlsd.labs.registry import labs_for_case, run_lab
+from conftest import lab_metrics as metrics  # noqa: E402
+from conftest import lab_result as result  # noqa: E402
 
 SEEDS = (0, 1, 2)
 SEARCH_LABS = ("search-position-bias", "search-ltr-objectives", "search-group-split", "search-rerank-depth")
-
-
-@functools.lru_cache(maxsize=None)
-def result(lab_id: str, seed: int):
-    return run_lab(lab_id, seed=seed)
-
-
-def metrics(lab_id: str, seed: int) -> dict[str, float]:
-    return result(lab_id, seed).metrics
 
 
 def test_all_search_labs_registered_with_their_steps():
