@@ -47,7 +47,7 @@ def practice(
     Examples: mlsd practice ctr · mlsd practice fraud --level staff · mlsd practice ctr -f sheet.md
     """
     from mlsd.engine import SessionEngine
-    from mlsd.tui.practice import SessionQuit, run_from_sheet, run_interactive
+    from mlsd.tui.practice import run_from_sheet
 
     ctx = Context()
     level = check_level(level)
@@ -68,10 +68,7 @@ def practice(
         ctx.console.print(f"[bold]{case.title}[/]  [dim]session {engine.id} · {level} bar[/]")
         ctx.console.print(case.prompt.strip(), highlight=False)
         ctx.console.print()
-        try:
-            run_interactive(ctx, engine, offer_labs=not no_labs)
-        except SessionQuit:
-            ctx.console.print(f"[dim]Session {engine.id} saved. Continue with: mlsd resume[/]")
+        _run_until_quit(ctx, engine, offer_labs=not no_labs)
     finally:
         store.close()
 
@@ -86,7 +83,6 @@ def resume(
     Example: mlsd resume
     """
     from mlsd.engine import SessionEngine
-    from mlsd.tui.practice import SessionQuit, run_interactive
 
     ctx = Context()
     store = open_store()
@@ -111,12 +107,19 @@ def resume(
         done = index if index is not None else len(engine.steps)
         ctx.console.print(f"[bold]{case.title}[/]  [dim]session {row.id} · {row.level} bar · "
                           f"{done} of {len(engine.steps)} steps done[/]")
-        try:
-            run_interactive(ctx, engine, offer_labs=not no_labs)
-        except SessionQuit:
-            ctx.console.print(f"[dim]Session {engine.id} saved. Continue with: mlsd resume[/]")
+        _run_until_quit(ctx, engine, offer_labs=not no_labs)
     finally:
         store.close()
+
+
+def _run_until_quit(ctx, engine, offer_labs: bool) -> None:
+    """Run the interactive session; on :quit or Ctrl-C say how to come back (the store has every answer)."""
+    from mlsd.tui.practice import SessionQuit, run_interactive
+
+    try:
+        run_interactive(ctx, engine, offer_labs=offer_labs)
+    except SessionQuit:
+        ctx.console.print(f"[dim]Session {engine.id} saved. Continue with: mlsd resume[/]")
 
 
 def register(app: typer.Typer) -> None:
