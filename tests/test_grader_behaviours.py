@@ -136,3 +136,16 @@ def test_leaning_toward_another_case_is_not_off_topic(catalog, monkeypatch):
     assert topics.belongs_elsewhere("recs", "monitoring", long_answer) is None
     monkeypatch.setattr(topics, "similarities", lambda step, text: {"recs": 0.05, "eta": 0.40, "ctr": 0.02})
     assert topics.belongs_elsewhere("recs", "monitoring", long_answer) == "eta"
+
+
+def test_terse_notes_with_connectors_read_as_claims_not_a_term_list():
+    from mlsd.grader.core import _answer_shape, connectors
+    from mlsd.grader import text as textmod
+
+    notes = "label: click w/in 1h of imp -> drop invalid clicks. neg downsample 5% -> recalibrate w/ rate"
+    bare = "label click window imp invalid clicks neg downsample recalibrate rate"
+    assert connectors(notes) >= 4
+    assert connectors(bare) == 0
+    prose_notes, _, _ = _answer_shape(textmod.sentences(notes))
+    prose_bare, _, _ = _answer_shape(textmod.sentences(bare))
+    assert prose_notes >= 0.8 > 0.3 > prose_bare

@@ -8,6 +8,7 @@ split" does not raise the random-split flag).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from mlsd.grader import text as textmod
@@ -210,6 +211,16 @@ OVERSIMPLIFIED_CREDIT = 0.5
 
 FUNCTION_WORDS = textmod.STOPWORDS | textmod.NEGATION_CUES
 
+# Terse notes relate terms with symbols instead of words: "label: click within 30m",
+# "downsample -> recalibrate", "gbdt w/ 200 feats", "p99 < 15ms". Each connector or
+# number does the work of a function word; a bare list of nouns has none of them.
+_CONNECTOR = re.compile(r"->|=>|\u2192|<-|\bw/|\bb/c\b|\bbc\b|\bvs\b|[:=~+<>\u2248]")
+
+
+def connectors(text: str) -> int:
+    """Symbols and numbers that relate terms in notes (arrows, colons, w/, vs, numbers)."""
+    return len(_CONNECTOR.findall(text))
+
 
 @dataclass
 class _Match:
@@ -244,13 +255,14 @@ def claim_quality(answer: str, sentence: textmod.Sentence, span: tuple[int, int]
     begin, finish = _clause_bounds(answer, sentence, span)
     clause = sentence.tokens[begin : finish + 1]
     function = sum(1 for t in clause if t.raw in FUNCTION_WORDS)
+    function += connectors(answer[clause[0].start : clause[-1].end])
     extra = (finish - begin + 1) - (span[1] - span[0] + 1)
     if function >= 2 or (function >= 1 and extra >= 3):
         return 1.0
     if extra >= 2 and function / (finish - begin + 1) < 0.1:
         return 0.2  # a long run of terms with no grammar around them
     # a fragment: is the whole sentence a list? (mostly short comma-separated fragments)
-    sentence_function = sum(1 for t in sentence.tokens if t.raw in FUNCTION_WORDS)
+    sentence_function = sum(1 for t in sentence.tokens if t.raw in FUNCTION_WORDS) + connectors(sentence.text)
     if len(sentence.tokens) >= 8 and sentence_function / len(sentence.tokens) >= 0.2:
         return 0.8  # a short list inside a real sentence ("features such as a, b and c")
     return 0.35 if function or extra >= 2 else 0.2
@@ -351,9 +363,10 @@ def _answer_shape(sents: list[textmod.Sentence]) -> tuple[float, float, float]:
     toks = [t for s in sents for t in s.tokens]
     if not toks:
         return 0.0, 0.0, 0.0
-    function = sum(1 for t in toks if t.raw in FUNCTION_WORDS)
+    words = sum(1 for t in toks if t.raw in FUNCTION_WORDS)
+    function = words + sum(connectors(s.text) for s in sents)
     prose = min(1.0, max(0.0, (function / len(toks) - 0.06) / 0.16))
-    content = len(toks) - function
+    content = len(toks) - words
     depth = min(1.0, (content / DEPTH_WORDS) ** 0.5)
     reasons = sum(1 for t in toks if t.raw in _JUSTIFICATION or t.term == "tradeoff")
     return prose, depth, min(1.0, reasons / max(1.0, len(sents) / 2))
