@@ -149,3 +149,34 @@ def test_terse_notes_with_connectors_read_as_claims_not_a_term_list():
     prose_notes, _, _ = _answer_shape(textmod.sentences(notes))
     prose_bare, _, _ = _answer_shape(textmod.sentences(bare))
     assert prose_notes >= 0.8 > 0.3 > prose_bare
+
+
+def _grade_ctr(step, text):
+    from mlsd.grader import grade
+    from mlsd.loader import load_catalog
+
+    return grade(load_catalog().case("ctr"), step, text)
+
+
+def test_contrast_is_not_denial():
+    # "X, not just Y" says X matters: a hit, no dismissal flag
+    g = _grade_ctr("requirements", "We need calibrated probabilities, not just a good ranking.")
+    assert "calibration-requirement" in [h.id for h in g.hits]
+    assert not [f for f in g.red_flags if f.id.startswith("dismissed-")]
+
+
+def test_bare_denial_is_not_a_hit_and_quotes_its_words():
+    g = _grade_ctr("requirements", "Calibration doesn't matter here, only the order of ads.")
+    assert "calibration-requirement" not in [h.id for h in g.hits]
+    flags = [f for f in g.red_flags if f.id == "dismissed-calibration-requirement"]
+    assert flags and "Calibration" in flags[0].evidence  # never an empty quote
+
+
+def test_a_list_after_no_need_inherits_the_dismissal():
+    from mlsd.grader.polarity import is_dismissed
+    from mlsd.grader import text as textmod
+
+    answer = "If CTR goes up there's no need to track revenue, CPC or latency as guardrails."
+    sentence = textmod.sentences(answer)[0]
+    position = next(i for i, t in enumerate(sentence.tokens) if t.raw == "guardrails")
+    assert is_dismissed(answer, sentence, (position, position))

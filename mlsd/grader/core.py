@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from mlsd.grader import text as textmod
 from mlsd.grader import tone
+from mlsd.grader.polarity import is_dismissed, is_negated
 from mlsd.schema import LEVELS, Case, Concept, RedFlag, Rubric
 
 DEFAULT_LEVEL = "senior"
@@ -166,44 +167,6 @@ def _evidence(answer: str, sentence: textmod.Sentence, span: tuple[int, int]) ->
     return " ".join(snippet.split())
 
 
-# Words that criticise what they describe: "a random split would leak the
-# future" mentions the wrong practice to reject it, not to claim it.
-_CRITICAL_STEMS = frozenset(
-    "leak inflat overestim optimist mislead wrong flaw pitfal danger hurt harm broken trap naiv fool".split()
-)
-
-_CLAUSE_BREAKS = frozenset({"but", "because", "since", "whereas", "while", "although", "though", "however", "so"})
-
-
-def is_negated(answer: str, sentence: textmod.Sentence, span: tuple[int, int]) -> bool:
-    """True when a negation cue governs the matched span's clause.
-
-    The clause runs from the last clause break (a comma, or a word such as
-    "but" / "because") before the match to the next one after it, so both
-    "we won't use a random split" and "a random split is not fine" count.
-    """
-    toks = sentence.tokens
-    begin = 0
-    for i in range(span[0] - 1, -1, -1):
-        between = answer[toks[i].end : toks[i + 1].start]
-        if "," in between or "(" in between or toks[i].raw in _CLAUSE_BREAKS:
-            begin = i + 1 if toks[i].raw in _CLAUSE_BREAKS or "," in between or "(" in between else i
-            break
-    finish = len(toks) - 1
-    for i in range(span[1] + 1, len(toks)):
-        between = answer[toks[i - 1].end : toks[i].start]
-        if "," in between or "(" in between or toks[i].raw in _CLAUSE_BREAKS:
-            finish = i - 1
-            break
-    return any(textmod.is_negation(toks[i].raw) or toks[i].term in _CRITICAL_STEMS for i in range(begin, finish + 1))
-
-
-# A concept mentioned only to wave it away ("latency isn't a real concern",
-# "no alerts are needed", "I'd ignore position") earns nothing: a negation
-# plus a word of value, or a single dismissive word, in the same clause.
-_DISMISS_WORDS = frozenset("irrelevant unnecessary overkill pointless ignore ignored ignoring unrelated".split())
-_VALUE_STEMS = frozenset("need matter concern necessari import requir relev worth use help care bother".split())
-_DISMISS_NEGATIONS = frozenset("not no never n't isn't aren't doesn't don't won't needn't".split())
 # Oversimplifying words: a concept named in a clause with one of these is
 # usually asserted without its caveats ("retraining yearly is fine").
 _OVERSIMPLIFY = frozenset("just simply fine enough always never obviously basically".split())
@@ -268,29 +231,6 @@ def claim_quality(answer: str, sentence: textmod.Sentence, span: tuple[int, int]
     return 0.35 if function or extra >= 2 else 0.2
 
 
-_SCOPE_BREAKS = frozenset({"but", "because", "although", "though", "however", "while", "whereas", "so", "since"})
-
-
-def _scope(sentence: textmod.Sentence, span: tuple[int, int]) -> list[textmod.Token]:
-    """Tokens from the last clause-break word before the match to the next one after it."""
-    toks = sentence.tokens
-    begin = span[0]
-    while begin > 0 and toks[begin - 1].raw not in _SCOPE_BREAKS:
-        begin -= 1
-    finish = span[1]
-    while finish < len(toks) - 1 and toks[finish + 1].raw not in _SCOPE_BREAKS:
-        finish += 1
-    return list(toks[begin : finish + 1])
-
-
-def is_dismissed(answer: str, sentence: textmod.Sentence, span: tuple[int, int]) -> bool:
-    scope = _scope(sentence, span)
-    if any(t.raw in _DISMISS_WORDS for t in scope):
-        return True
-    negated = any(t.raw in _DISMISS_NEGATIONS or t.raw.endswith("n't") for t in scope)
-    return negated and any(t.term in _VALUE_STEMS for t in scope)
-
-
 def is_oversimplified(answer: str, sentence: textmod.Sentence, span: tuple[int, int]) -> bool:
     begin, finish = _clause_bounds(answer, sentence, span)
     return any(t.raw in _OVERSIMPLIFY for t in sentence.tokens[begin : finish + 1])
@@ -301,7 +241,7 @@ def match_phrasings(answer: str, sents: list[textmod.Sentence], phrasings: list[
     """The best match of any phrasing: for concepts the highest claim quality,
     for red flags the first match whose clause is not negated."""
     best: _Match | None = None
-    dismissed = False
+    dismissed: _Match | None = None
     for phrasing in phrasings:
         terms = textmod.phrase_terms(phrasing)
         for index, sentence in enumerate(sents):
@@ -315,7 +255,7 @@ def match_phrasings(answer: str, sents: list[textmod.Sentence], phrasings: list[
                     continue
                 return _Match(_evidence(answer, sentence, span), index, 1.0)
             if is_dismissed(answer, sentence, span):
-                dismissed = True
+                dismissed = dismissed or _Match(_evidence(answer, sentence, span), index, 0.0)
                 continue
             quality = claim_quality(answer, sentence, span)
             if is_oversimplified(answer, sentence, span):
@@ -324,8 +264,8 @@ def match_phrasings(answer: str, sents: list[textmod.Sentence], phrasings: list[
                 best = _Match(_evidence(answer, sentence, span), index, quality)
                 if quality >= 1.0:
                     return best
-    if best is None and dismissed:
-        return _Match("", -1, 0.0)  # mentioned only to wave it away
+    if best is None and dismissed is not None:
+        return dismissed  # mentioned only to wave it away: quality 0, with the words that did it
     return best
 
 
@@ -423,7 +363,7 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
     hits: list[Hit] = []
     misses: list[Miss] = []
     credit: dict[str, float] = {}
-    dismissed: list[Concept] = []
+    dismissed: list[tuple[Concept, str]] = []
     by_sentence: dict[int, list[Concept]] = {}
     flags: list[RaisedFlag] = []
     wrong_sentences: set[int] = set()
@@ -439,7 +379,7 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
         if found is None or found.quality <= 0:
             misses.append(_miss(concept, level))
             if found is not None:
-                dismissed.append(concept)
+                dismissed.append((concept, found.evidence))
         else:
             hits.append(Hit(concept.id, concept.label, found.evidence, concept.level, concept.weight))
             credit[concept.id] = found.quality
@@ -449,9 +389,9 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
     for crowded in by_sentence.values():
         for concept in sorted(crowded, key=lambda c: -c.weight)[CONCEPTS_PER_SENTENCE:]:
             credit[concept.id] *= LISTED_CREDIT
-    for concept in dismissed:
+    for concept, evidence in dismissed:
         flags.append(RaisedFlag(f"dismissed-{concept.id}", f"{concept.label} does not matter here",
-                                "", f"It does: {concept.why}", DISMISSAL_PENALTY))
+                                evidence, f"It does: {concept.why}", DISMISSAL_PENALTY))
     notes: list[str] = []
     coverage = _score(hits, misses, credit, level)
     prose, depth, reasons = _answer_shape(sents)
