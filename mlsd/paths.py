@@ -26,6 +26,10 @@ def shipped_frameworks_dir() -> Path:
     return _content_dir("frameworks")
 
 
+def shipped_pitfalls_dir() -> Path:
+    return _content_dir("pitfalls")
+
+
 def shipped_templates_dir() -> Path:
     return _content_dir("templates")
 

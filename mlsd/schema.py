@@ -114,6 +114,14 @@ class RedFlag(_Strict):
     phrasings: list[str] = Field(min_length=1, description="Phrases that make the wrong claim.")
     penalty: float = Field(gt=0, le=1, description="Score points subtracted when raised.")
     why: str = Field(min_length=1, description="Why the claim is wrong.")
+    fix: str = Field(default="", description="What to say or do instead.")
+    unless: list[str] = Field(default_factory=list, description="Words that, in the same sentence, "
+                              "give the phrasing a correct sense.")
+    when: Literal["asserted", "dismissed"] = Field(
+        default="asserted",
+        description="'asserted': raised when the phrasing is claimed (not negated); 'dismissed': raised when "
+        "the phrasing is denied or waved away ('no need to recalibrate').",
+    )
 
     @field_validator("phrasings")
     @classmethod
@@ -121,9 +129,26 @@ class RedFlag(_Strict):
         return _non_blank(value, "phrasings")
 
 
+class Pitfall(RedFlag):
+    """A wrong claim candidates make in any case, inherited by every case's rubric."""
+
+    fix: str = Field(min_length=1, description="What to say or do instead.")
+    steps: list[str] = Field(default_factory=list, description="Step ids it applies to; empty for every step.")
+    examples: list[str] = Field(min_length=1, description="Wrong claims it must catch (checked by tests).")
+    counterparts: list[str] = Field(min_length=1, description="Correct statements it must not flag (tests).")
+
+
+class PitfallLibrary(_Strict):
+    format_version: Literal[1]
+    pitfalls: list[Pitfall] = Field(min_length=1)
+
+
 class Rubric(_Strict):
     concepts: list[Concept] = Field(min_length=1)
     red_flags: list[RedFlag] = Field(default_factory=list)
+    pitfalls_off: list[str] = Field(
+        default_factory=list, description="Ids of shared pitfalls (pitfalls/common.yaml) that do not apply here."
+    )
 
     @model_validator(mode="after")
     def _unique_ids(self) -> "Rubric":

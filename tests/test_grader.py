@@ -75,7 +75,7 @@ def test_red_flag_only_when_claimed(toy_case):
     claimed = grade(toy_case, "evaluation", "Calibration matters. Accuracy is the right metric here.")
     denied = grade(toy_case, "evaluation", "Calibration matters. Accuracy is not the right metric here.")
     avoided = grade(toy_case, "evaluation", "Calibration matters; we won't use accuracy, since clicks are rare.")
-    assert [f.id for f in claimed.red_flags] == ["accuracy"]
+    assert "accuracy" in [f.id for f in claimed.red_flags]
     assert denied.red_flags == [] and avoided.red_flags == []
     assert claimed.score < denied.score
 

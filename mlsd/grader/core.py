@@ -62,6 +62,7 @@ class RaisedFlag:
     evidence: str
     why: str
     penalty: float
+    fix: str = ""  # what to say or do instead
 
 
 @dataclass
@@ -84,7 +85,7 @@ class Grade:
             "score": round(self.score, 4),
             "hit": [{"id": h.id, "evidence": h.evidence} for h in self.hits],
             "missed": [{"id": m.id, "hint": m.hint, "why": m.why} for m in self.misses],
-            "red_flags": [{"id": f.id, "evidence": f.evidence, "why": f.why, "penalty": f.penalty}
+            "red_flags": [{"id": f.id, "evidence": f.evidence, "why": f.why, "fix": f.fix, "penalty": f.penalty}
                           for f in self.red_flags],
             "advice": self.advice,
         }
@@ -269,6 +270,37 @@ def match_phrasings(answer: str, sents: list[textmod.Sentence], phrasings: list[
     return best
 
 
+def match_dismissal(answer: str, sents: list[textmod.Sentence], phrasings: list[str],
+                    skip: frozenset[int] = frozenset()) -> _Match | None:
+    """The first place a phrasing is denied or waved away ("no need to recalibrate")."""
+    for phrasing in phrasings:
+        terms = textmod.phrase_terms(phrasing)
+        for index, sentence in enumerate(sents):
+            if index in skip:
+                continue
+            span = find_phrase(sentence, terms)
+            if span is not None and is_dismissed(answer, sentence, span):
+                return _Match(_evidence(answer, sentence, span), index, 1.0)
+    return None
+
+
+def find_red_flags(answer: str, sents: list[textmod.Sentence], red_flags: list[RedFlag]) -> list[tuple[RedFlag, _Match]]:
+    """Each red flag or pitfall the answer raises, with the match that raised it."""
+    raised = []
+    for flag in red_flags:
+        # "split users at random for the A/B test" is right: those words give another sense
+        unless = {t for word in flag.unless for t in textmod.phrase_terms(word)}
+        skip = frozenset(i for i, s in enumerate(sents) if unless and any(t.term in unless for t in s.tokens))
+        if flag.when == "dismissed":
+            found = match_dismissal(answer, sents, flag.phrasings, skip)
+        else:
+            found = match_phrasings(answer, sents, flag.phrasings, respect_negation=True, skip=skip)
+        # one wrong sentence is one wrong claim: a shared pitfall that says the same as a flag already raised adds nothing
+        if found is not None and not any(other.sentence_index == found.sentence_index for _, other in raised):
+            raised.append((flag, found))
+    return raised
+
+
 # ------------------------------------------------------------- scoring
 
 
@@ -342,7 +374,7 @@ def rubric_vocabulary(rubric: Rubric) -> frozenset[str]:
 
 
 def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: str = DEFAULT_LEVEL,
-                 topic_check=None, relevance=None) -> Grade:
+                 topic_check=None, relevance=None, red_flags: list[RedFlag] | None = None) -> Grade:
     """Score one answer against a rubric.
 
     score = max(coverage x shape, engagement) - penalties, capped when off-topic, where coverage
@@ -367,11 +399,9 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
     by_sentence: dict[int, list[Concept]] = {}
     flags: list[RaisedFlag] = []
     wrong_sentences: set[int] = set()
-    for flag in rubric.red_flags:
-        found = match_phrasings(answer, sents, flag.phrasings, respect_negation=True)
-        if found is not None:
-            flags.append(_raised(flag, found.evidence))
-            wrong_sentences.add(found.sentence_index)
+    for flag, found in find_red_flags(answer, sents, rubric.red_flags if red_flags is None else red_flags):
+        flags.append(_raised(flag, found.evidence))
+        wrong_sentences.add(found.sentence_index)
     # a sentence that makes a wrong claim earns no credit for the words it uses
     skip = frozenset(wrong_sentences)
     for concept in rubric.concepts:
@@ -445,7 +475,7 @@ def _miss(concept: Concept, level: str) -> Miss:
 
 
 def _raised(flag: RedFlag, evidence: str) -> RaisedFlag:
-    return RaisedFlag(flag.id, flag.claim, evidence, flag.why, flag.penalty)
+    return RaisedFlag(flag.id, flag.claim, evidence, flag.why, flag.penalty, flag.fix)
 
 
 def grade(case: Case, step_id: str, text: str, level: str = DEFAULT_LEVEL) -> Grade:
@@ -459,4 +489,7 @@ def grade(case: Case, step_id: str, text: str, level: str = DEFAULT_LEVEL) -> Gr
     topics = model_for(case)
     check = (lambda sid, answer: topics.belongs_elsewhere(case.id, sid, answer)) if topics else None
     relevance = topics.step_relevance if topics else None
-    return grade_rubric(case.id, step_id, step.rubric, text, level, topic_check=check, relevance=relevance)
+    from mlsd import pitfalls
+
+    return grade_rubric(case.id, step_id, step.rubric, text, level, topic_check=check, relevance=relevance,
+                        red_flags=pitfalls.for_step(step.rubric, step_id))

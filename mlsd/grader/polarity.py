@@ -30,11 +30,18 @@ _CONTRAST_AFTER_NEGATION = frozenset({"just", "only", "merely", "simply", "solel
 # ("latency isn't a concern", "we don't need calibration") or one dismissive word.
 DISMISS_WORDS = frozenset("irrelevant unnecessary overkill pointless ignore ignored ignoring unrelated".split())
 VALUE_STEMS = frozenset(
-    "need matter concern necessari import requir relev worth use help care bother".split()
+    "need matter concern necessari import requir relev worth help care bother".split()
 )
+# Concept phrasings sometimes name the mistake the concept avoids ("random split",
+# "future data"): refusing those is the concept, not a dismissal of it.
+BAD_PRACTICE_STEMS = frozenset("leak random futur bias stale overfit skew duplic shuffl contamin".split())
+
 # "drift is not an issue", "leakage is no problem": denial, then one of these
 _NON_ISSUES = frozenset("issu problem risk concern worri".split())
-DENIAL_CUES = frozenset("not no never none n't isn't aren't doesn't don't won't needn't nothing".split())
+DENIAL_CUES = frozenset(
+    """not no never none n't isn't aren't doesn't don't won't needn't nothing
+    isnt arent doesnt dont wont neednt cant shouldnt wouldnt didnt""".split()
+)
 
 
 def _is_denial(token: textmod.Token) -> bool:
@@ -76,29 +83,62 @@ def is_negated(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
     return any(textmod.is_negation(toks[i].raw) or toks[i].term in CRITICAL_STEMS for i in range(begin, finish + 1))
 
 
-def is_dismissed(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
-    """True when the clause denies or waves away the matched concept.
+def _punctuation_between(answer: str, toks: tuple[textmod.Token, ...], left: int, right: int) -> bool:
+    return any(ch in answer[toks[left].end : toks[right].start] for ch in _CLAUSE_PUNCT + "/")
 
-    The scope runs to clause-break words but across commas, so a list keeps the
-    polarity of its head: "no need to track revenue, CPC or latency".
+
+def is_dismissed(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
+    """True when the answer denies or waves away the matched concept.
+
+    Read close to the match, the way the words attach:
+    - a denial with a word of value before it: "we don't need calibration", and
+      across a list: "no need to track revenue, CPC or latency as guardrails";
+    - after it, in the same clause: "latency isn't a real concern", "X doesn't matter";
+    - a bare denial: "there is no leakage";
+    - what was replaced: "instead of a retrieval stage";
+    - a dismissive word next to it: "position is irrelevant".
+    Contrast is not denial: "calibrated, not just ranked", "a requirement, not a nice-to-have".
     """
     toks = sentence.tokens
     begin, finish = clause_bounds(answer, sentence, span, punctuation=False)
-    scope = range(begin, finish + 1)
-    if any(toks[i].raw in DISMISS_WORDS for i in scope):
+    first, last = span
+
+    def near_dismiss_word(i: int) -> bool:
+        return toks[i].raw in DISMISS_WORDS and not (
+            _punctuation_between(answer, toks, min(i, first), max(i, last)) if i < first or i > last else False
+        )
+
+    if any(near_dismiss_word(i) for i in range(max(begin, first - 4), min(finish, last + 4) + 1)):
         return True
-    # "instead of a retrieval stage", "rather than a baseline": the concept is what was replaced
-    before = [t.raw for t in toks[max(0, span[0] - 3) : span[0]]]
+    before = [t.raw for t in toks[max(0, first - 3) : first]]
     if any(a == "instead" and b == "of" or a == "rather" and b == "than" for a, b in zip(before, before[1:])):
         return True
-    denials = [i for i in scope if _is_denial(toks[i]) and not _contrastive(toks, i)]
-    if not denials:
-        return False
-    if any(toks[i].term in VALUE_STEMS for i in scope):
-        return True
-    if any(t.term in _NON_ISSUES for i in denials for t in toks[i + 1 : i + 3]):
-        return True
-    # "there is no leakage", "no drift here": a bare denial of the thing itself
-    first = denials[0]
-    existential = first >= 1 and toks[first - 1].raw in {"is", "are", "there's", "theres", "be"}
-    return existential and first < span[0]
+    # a denial before the match (or inside a spread-out one), with a word of value after it:
+    # "don't need", "no need to", "downsampling doesn't require any correction"
+    for d in range(last - 1, max(begin, first - 10) - 1, -1):
+        if _is_denial(toks[d]) and not _contrastive(toks, d):
+            if any(t.term in VALUE_STEMS for t in toks[d : max(first, d + 3)]):
+                return True
+            if d >= first:
+                continue
+            # "there is no leakage", "there's no drift": the thing itself denied
+            if toks[d].raw in {"no", "none"} and d >= first - 2 and d >= 1 and (
+                toks[d - 1].raw in {"is", "are", "there's", "theres", "be"}
+            ):
+                return True
+            # "I would not pin down latency", "we won't use a baseline": refusing to do it,
+            # unless what follows is itself a bad practice ("don't use future data")
+            if (toks[d].raw != "no" and d >= first - 6 and not _punctuation_between(answer, toks, d, first)
+                    and not any(t.term in BAD_PRACTICE_STEMS for t in toks[first : last + 1])):
+                return True
+            break
+    # a denial right after the match, in its clause ("latency isn't a real concern")
+    for d in range(last + 1, min(finish, last + 4) + 1):
+        if _punctuation_between(answer, toks, last, d):
+            break
+        if _is_denial(toks[d]) and not _contrastive(toks, d):
+            after = toks[d : d + 4]
+            return any(t.term in VALUE_STEMS or t.term in _NON_ISSUES for t in after) or (
+                toks[d].raw.endswith(("n't", "nt")) and any(t.term in VALUE_STEMS for t in after)
+            )
+    return False

@@ -28,7 +28,7 @@ STOPWORDS = frozenset(
 )
 
 NEGATION_CUES = frozenset(
-    """not no never none nor without avoid avoids avoiding instead rather against wrong mistake mistaken
+    """not no never none nor without avoid avoids avoiding instead rather wrong mistake mistaken
     pitfall trap misleading naive naively don't doesn't didn't won't wouldn't shouldn't can't cannot isn't
     aren't wasn't weren't never shouldnt dont wont cant isnt arent doesnt didnt wouldnt bad""".split()
 )

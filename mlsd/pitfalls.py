@@ -1,0 +1,43 @@
+"""The shared library of wrong claims (pitfalls/common.yaml) every case inherits.
+
+Loaded once per process and validated with the case schema; a broken shipped
+file is a ContentError like a broken case.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from mlsd import paths
+from mlsd.errors import ContentError
+from mlsd.schema import Pitfall, PitfallLibrary, RedFlag, Rubric
+
+LIBRARY_FILE = "common.yaml"
+
+
+@lru_cache(maxsize=1)
+def library() -> tuple[Pitfall, ...]:
+    from mlsd.loader import _validate  # the loader's YAML reading and error lines
+
+    path = paths.shipped_pitfalls_dir() / LIBRARY_FILE
+    loaded, _, problems = _validate(PitfallLibrary, path)
+    if problems or loaded is None:
+        raise ContentError([str(p) for p in problems])
+    return tuple(loaded.pitfalls)
+
+
+def for_step(rubric: Rubric, step_id: str) -> list[RedFlag]:
+    """The rubric's own red flags, then every shared pitfall that applies to this step
+    and is not switched off. A case's red flag with a pitfall's id keeps its own claim
+    and reason (in the case's terms) and adds the pitfall's phrasings and fix."""
+    shared = {p.id: p for p in library()}
+    off = set(rubric.pitfalls_off)
+    flags: list[RedFlag] = []
+    for flag in rubric.red_flags:
+        common = shared.pop(flag.id, None)
+        if common is not None and flag.id not in off:
+            phrasings = list(dict.fromkeys([*flag.phrasings, *common.phrasings]))
+            flag = flag.model_copy(update={"phrasings": phrasings, "fix": flag.fix or common.fix})
+        flags.append(flag)
+    flags += [p for p in shared.values() if p.id not in off and (not p.steps or step_id in p.steps)]
+    return flags

@@ -1,0 +1,64 @@
+"""The shared pitfall library: each pitfall catches its examples and spares its correct counterparts,
+in every shipped case and every step it applies to."""
+
+from __future__ import annotations
+
+import pytest
+
+from mlsd import pitfalls
+from mlsd.grader import grade
+from mlsd.loader import load_catalog
+
+CATALOG = load_catalog()
+
+
+def _applicable(pitfall):
+    for case_id, loaded in sorted(CATALOG.cases.items()):
+        for step_id, step in loaded.case.steps.items():
+            if (not pitfall.steps or step_id in pitfall.steps) and pitfall.id not in step.rubric.pitfalls_off:
+                yield loaded.case, step_id
+
+
+@pytest.mark.parametrize("pitfall", pitfalls.library(), ids=lambda p: p.id)
+def test_each_pitfall_catches_its_examples_in_every_case(pitfall):
+    for case, step_id in _applicable(pitfall):
+        own = {flag.id for flag in case.steps[step_id].rubric.red_flags}
+        for example in pitfall.examples:
+            raised = {f.id for f in grade(case, step_id, example).red_flags}
+            # a case's own red flag on the same sentence says the same thing in the case's terms
+            assert pitfall.id in raised or raised & own, (case.id, step_id, example, raised)
+
+
+@pytest.mark.parametrize("pitfall", pitfalls.library(), ids=lambda p: p.id)
+def test_correct_counterparts_raise_no_flag(pitfall):
+    for case, step_id in _applicable(pitfall):
+        for counterpart in pitfall.counterparts:
+            raised = [f.id for f in grade(case, step_id, counterpart).red_flags]
+            assert raised == [], (case.id, step_id, counterpart, raised)
+
+
+def test_a_raised_pitfall_costs_points_and_shows_its_fix():
+    case = CATALOG.case("ctr")
+    right = "Train on days 1..N and evaluate on day N+1 so the test is in the future, with point-in-time features."
+    wrong = "Take a random 80/20 split of the logs for train and test, with point-in-time features."
+    good, bad = grade(case, "data", right), grade(case, "data", wrong)
+    flag = next(f for f in bad.red_flags if f.id == "random-split")
+    assert flag.fix and flag.evidence
+    assert bad.score < good.score
+
+
+def test_a_step_can_switch_a_pitfall_off():
+    from mlsd.schema import Rubric
+
+    rubric = Rubric.model_validate({
+        "concepts": [{"id": "x", "label": "X", "weight": 1, "level": "mid", "phrasings": ["x"], "why": "w"}],
+        "pitfalls_off": ["random-split"],
+    })
+    ids = {f.id for f in pitfalls.for_step(rubric, "data")}
+    assert "random-split" not in ids and "aggregates-over-whole-dataset" in ids
+
+
+def test_an_ab_test_split_of_users_is_not_a_random_split_of_data():
+    case = CATALOG.case("ctr")
+    raised = {f.id for f in grade(case, "evaluation", "Online, I'd randomly split users into two arms for two weeks.").red_flags}
+    assert "random-split" not in raised
