@@ -164,9 +164,30 @@ class SessionEngine:
         if main is None or main.kind != "answer":
             return None
         result = grade(self.case, step_id, self.step_text(step_id), level or self.level)
+        # concepts the user marked covered stay marked while they are still missed
+        missed = {m.id for m in result.misses}
+        result.self_assessed[:] = [c for c in (main.grade or {}).get("self_assessed", []) if c in missed]
         if level is None or level == self.level:
             self.store.set_grade(main.id, result.score, result.to_json())
         return result
+
+    def mark_covered(self, step_id: str, concept: str) -> str:
+        """Mark a missed concept of the step's latest grade as covered (self-assessed) and
+        log the dispute. `concept` is an id or the 1-based number of the miss as shown.
+        Returns the concept's label; KeyError when nothing matches."""
+        main, _ = self.step_rows(step_id)
+        if main is None or main.kind != "answer" or not main.grade:
+            raise KeyError(concept)
+        missed = [m["id"] for m in main.grade.get("missed", [])]
+        concept_id = missed[int(concept) - 1] if concept.isdigit() and 0 < int(concept) <= len(missed) else concept
+        if concept_id not in missed:
+            raise KeyError(concept)
+        stored = dict(main.grade)
+        stored["self_assessed"] = list(dict.fromkeys([*stored.get("self_assessed", []), concept_id]))
+        self.store.set_grade(main.id, main.score if main.score is not None else 0.0, stored)
+        self.store.add_dispute(self.id, main.id, self.case.id, step_id, concept_id)
+        labels = {c.id: c.label for c in self.case.steps[step_id].rubric.concepts}
+        return labels.get(concept_id, concept_id)
 
     def skip(self, step_id: str, *, seconds: float | None = None, kind: str = "skip", text: str = "") -> None:
         self.store.add_answer(self.id, step_id, text, kind=kind, score=0.0, seconds=seconds)

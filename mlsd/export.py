@@ -119,21 +119,27 @@ def _grade_view(case: Case | None, step_id: str, level: str, grade: dict | None)
     flags: dict[str, Any] = {}
     case_step = case.steps.get(step_id) if case else None
     if case_step is not None:
+        from mlsd import pitfalls
+
         concepts = {c.id: c for c in case_step.rubric.concepts}
-        flags = {f.id: f for f in case_step.rubric.red_flags}
+        flags = {f.id: f for f in pitfalls.for_step(case_step.rubric, step_id)}
     grade = grade or {}
     hits = []
     for hit in grade.get("hit", []):
         concept = concepts.get(hit.get("id"))
         hits.append({"id": hit.get("id"), "label": concept.label if concept else hit.get("id"),
                      "level": concept.level if concept else "", "evidence": hit.get("evidence", "")})
-    missed, next_level = [], []
+    missed, next_level, covered = [], [], []
+    self_assessed = set(grade.get("self_assessed", []))
     for miss in grade.get("missed", []):
         concept = concepts.get(miss.get("id"))
         item = {"id": miss.get("id"), "label": concept.label if concept else miss.get("id"),
                 "level": concept.level if concept else "",
                 "hint": miss.get("hint") or (concept.hint if concept else ""),
                 "why": miss.get("why") or (concept.why if concept else "")}
+        if item["id"] in self_assessed:
+            covered.append(item)  # the user says it was there; shown apart, not as a miss
+            continue
         (missed if concept is None or _level_expected(concept.level, level) else next_level).append(item)
     red_flags = []
     for raised in grade.get("red_flags", []):
@@ -141,8 +147,9 @@ def _grade_view(case: Case | None, step_id: str, level: str, grade: dict | None)
         red_flags.append({"id": raised.get("id"), "claim": flag.claim if flag else raised.get("id"),
                           "evidence": raised.get("evidence", ""), "why": raised.get("why") or (flag.why if flag else ""),
                           "penalty": raised.get("penalty"),
+                          "fix": raised.get("fix") or (getattr(flag, "fix", "") if flag else ""),
                           "points": round((raised.get("penalty") or 0) * 100)})
-    return {"hits": hits, "missed": missed, "next_level": next_level, "red_flags": red_flags,
+    return {"hits": hits, "missed": missed, "next_level": next_level, "red_flags": red_flags, "covered": covered,
             "advice": grade.get("advice", "")}
 
 

@@ -76,9 +76,11 @@ def step_attempts(store: Store, cases: dict[str, Case] | None = None, case_id: s
                 score = 0.0
             else:
                 grade = row.grade or {}
-                hits = tuple(h["id"] for h in grade.get("hit", []))
-                missed = tuple(m["id"] for m in grade.get("missed", [])
-                               if m["id"] not in levels or expected_at(levels[m["id"]], session.level))
+                # a concept the user marked covered counts as shown: it leaves the review queue
+                covered = tuple(grade.get("self_assessed", []))
+                hits = tuple(h["id"] for h in grade.get("hit", [])) + covered
+                missed = tuple(m["id"] for m in grade.get("missed", []) if m["id"] not in covered
+                               and (m["id"] not in levels or expected_at(levels[m["id"]], session.level)))
                 score = row.score if row.score is not None else float(grade.get("score", 0.0))
             attempts.append(StepAttempt(session.id, session.case_id, session.mode, session.level, row.step,
                                         row.kind, score, row.created_at, hits, missed))

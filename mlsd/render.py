@@ -34,8 +34,25 @@ def render_question(console: Console, number: int, total: int, title: str, quest
                         title_align="left", subtitle=subtitle, subtitle_align="right", border_style="cyan"))
 
 
-def render_grade(console: Console, result: Grade, title: str | None = None) -> None:
-    """Score, concepts hit (with evidence), missed (as hints), red flags, advice."""
+def _points(value: float) -> str:
+    return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def score_line(result: Grade) -> Text:
+    """How the percentage follows from the checklist: points, then each multiplier, penalty and cap."""
+    text = Text("  = ", style="dim")
+    for index, part in enumerate(result.breakdown):
+        if index:
+            text.append(" · ", style="dim")
+        text.append(f"{part.detail} → {fmt_score(part.score)}", style="dim")
+    return text
+
+
+def render_grade(console: Console, result: Grade, title: str | None = None, *, explain: bool = False,
+                 listens_for: dict[str, list[str]] | None = None) -> None:
+    """Score, concepts hit (with evidence and points), missed (numbered, as hints), red flags with
+    their fix, the arithmetic from checklist to score, and advice. With `explain`, each miss also
+    shows what the grader listens for (`listens_for`: concept id -> phrasings)."""
     heading = Text.assemble(
         (f"{title or result.step}: ", "bold"),
         (fmt_score(result.score), f"bold {score_style(result.score)}"),
@@ -49,18 +66,34 @@ def render_grade(console: Console, result: Grade, title: str | None = None) -> N
         console.print(Panel(Group(*parts), border_style="dim", padding=(0, 1)))
         return
     for hit in result.hits:
-        parts.append(Text.assemble(("  ✓ ", "green"), (hit.label, "bold"), (f"  “{hit.evidence}”", "dim")))
-    for miss in result.misses:
-        tag = "" if miss.expected else " (next level)"
-        parts.append(Text.assemble(("  ✗ ", "red" if miss.expected else "yellow"), (miss.hint, ""),
-                                   (tag, "dim"), (f"\n      why: {miss.why}", "dim")))
+        parts.append(Text.assemble(("  ✓ ", "green"), (hit.label, "bold"), (f" +{_points(hit.points)}", "green"),
+                                   (f"  “{hit.evidence}”", "dim")))
+    for number, miss in enumerate(result.misses, start=1):
+        if miss.id in result.self_assessed:
+            parts.append(Text.assemble(("  ◐ ", "cyan"), (miss.label, ""),
+                                       ("  covered, by your own assessment (not scored)", "dim")))
+            continue
+        tag = " (next level)" if not miss.expected else f" ({_points(miss.weight)} pts)"
+        parts.append(Text.assemble(("  ✗ ", "red" if miss.expected else "yellow"), (f"{number}. ", "dim"),
+                                   (miss.hint, ""), (tag, "dim"), (f"\n      why: {miss.why}", "dim")))
+        if explain and listens_for and listens_for.get(miss.id):
+            heard = ", ".join(f"“{p}”" for p in listens_for[miss.id][:6])
+            parts.append(Text(f"      listens for: {heard} (words in any order, in one sentence)", style="dim"))
     for flag in result.red_flags:
+        fix = f"\n      instead: {flag.fix}" if flag.fix else ""
         parts.append(Text.assemble(("  ⚑ ", "bold red"), (flag.claim, "red"), (f"  “{flag.evidence}”", "dim"),
-                                   (f"\n      {flag.why} (−{round(flag.penalty * 100)} pts)", "dim")))
+                                   (f"\n      {flag.why} (−{round(flag.penalty * 100)} pts){fix}", "dim")))
     for note in result.notes:
         parts.append(Text(f"  ! {note}", style="yellow"))
+    if result.breakdown:
+        parts.append(score_line(result))
     parts.append(Text.assemble(("→ ", "bold cyan"), (result.advice, "")))
     console.print(Panel(Group(*parts), border_style=score_style(result.score), padding=(0, 1)))
+
+
+def listens_for(case: Case, step_id: str) -> dict[str, list[str]]:
+    """Concept id -> the phrasings the grader listens for, for `--explain` and `:why`."""
+    return {c.id: list(c.phrasings) for c in case.steps[step_id].rubric.concepts}
 
 
 def render_scorecard(console: Console, case_title: str, rows: list[ScoreRow], total: float,

@@ -57,8 +57,26 @@ def _m1_initial(db: sqlite3.Connection) -> None:
     )
 
 
+def _m2_disputes(db: sqlite3.Connection) -> None:
+    # a user's "I did cover that" on a missed concept, for content authors (`mlsd dev disputes`)
+    db.executescript(
+        """
+        CREATE TABLE disputes (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            session_id INTEGER REFERENCES sessions(id) ON DELETE SET NULL,
+            answer_id INTEGER REFERENCES answers(id) ON DELETE SET NULL,
+            case_id TEXT NOT NULL,
+            step TEXT NOT NULL,
+            concept_id TEXT NOT NULL,
+            created_at REAL NOT NULL
+        );
+        CREATE INDEX disputes_concept ON disputes(case_id, step, concept_id);
+        """
+    )
+
+
 # Append-only: each function moves the schema up one version.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_initial]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_initial, _m2_disputes]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -217,6 +235,26 @@ class Store:
             if row.kind in ("answer", "skip", "unanswered"):
                 latest[row.step] = row
         return latest
+
+    # ---------------------------------------------------------- disputes
+
+    def add_dispute(self, session_id: int, answer_id: int, case_id: str, step: str, concept_id: str,
+                    now: float | None = None) -> None:
+        with self.db:
+            self.db.execute(
+                "INSERT INTO disputes (session_id, answer_id, case_id, step, concept_id, created_at) VALUES (?,?,?,?,?,?)",
+                (session_id, answer_id, case_id, step, concept_id, now if now is not None else time.time()),
+            )
+
+    def dispute_counts(self, case_id: str | None = None) -> list[tuple[str, str, str, int, float]]:
+        """(case, step, concept, times disputed, last time), most disputed first."""
+        sql = "SELECT case_id, step, concept_id, COUNT(*) AS n, MAX(created_at) AS last FROM disputes"
+        args: list[Any] = []
+        if case_id:
+            sql += " WHERE case_id = ?"
+            args.append(case_id)
+        sql += " GROUP BY case_id, step, concept_id ORDER BY n DESC, last DESC"
+        return [(r["case_id"], r["step"], r["concept_id"], r["n"], r["last"]) for r in self.db.execute(sql, args)]
 
     # -------------------------------------------------------------- labs
 

@@ -155,6 +155,7 @@ def test_biggest_gaps_one_per_step_with_labs(shipped):
     grades = {s.id: grade(case, s.id, case.steps[s.id].model_answer, "senior") for s in framework.steps}
     grades["model"] = grade(case, "model", "", "senior")  # unanswered
     grades["evaluation"] = grade(case, "evaluation", "Offline we look at AUC.", "senior")
+    grades["data"] = grade(case, "data", "We join the impression and click logs on the impression id.", "senior")
     gaps = biggest_gaps(case, grades, titles)
     assert len(gaps) == 3 and len({g.step_id for g in gaps}) == 3
     assert {"model", "evaluation"} <= {g.step_id for g in gaps}

@@ -56,5 +56,42 @@ def check(
     ctx.console.print("[green]ok[/]: every case passes")
 
 
+@dev_app.command("disputes")
+def disputes(
+    case_id: Annotated[Optional[str], typer.Option("--case", metavar="CASE", help="Only this case.")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="How many concepts to list.")] = 20,
+) -> None:
+    """Concepts users marked covered after the grader missed them (`:covered` in practice), most
+    disputed first: where a rubric's phrasings most need work. Example: mlsd dev disputes --case ctr
+    """
+    from datetime import datetime
+
+    from mlsd.cli.common import open_store
+
+    ctx = Context()
+    store = open_store()
+    rows = store.dispute_counts(case_id)[:limit]
+    if not rows:
+        ctx.console.print("No disputes yet: in practice, ':covered N' after a grade marks missed item N as covered.")
+        return
+    labels = {}
+    try:
+        from mlsd.loader import load_catalog
+
+        for loaded in load_catalog().cases.values():
+            for step_id, step in loaded.case.steps.items():
+                labels.update({(loaded.case.id, step_id, c.id): c.label for c in step.rubric.concepts})
+    except Exception:  # labels are a nicety; a broken user case must not hide the list
+        pass
+    table = Table(title="Disputed concepts", title_justify="left")
+    for column in ("case", "step", "concept", "times", "last"):
+        table.add_column(column, justify="right" if column == "times" else "left")
+    for case, step, concept, count, last in rows:
+        name = labels.get((case, step, concept), concept)
+        table.add_row(case, step, f"{name} [dim]({concept})[/]", str(count),
+                      datetime.fromtimestamp(last).strftime("%Y-%m-%d"))
+    ctx.console.print(table)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(dev_app, name="dev")

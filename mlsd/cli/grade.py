@@ -19,11 +19,16 @@ def grade_command(
     file: Annotated[Path, typer.Argument(metavar="ANSWERS.md", help="Markdown answer sheet, one '## step' heading per answer; '-' for stdin.")],
     level: LevelOption = "senior",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (see design.md) and nothing else.")] = False,
+    explain: Annotated[bool, typer.Option("--explain", help="Also show, for each missed concept, what the grader listens for.")] = False,
     cases_dir: CasesDirOption = None,
 ) -> None:
     """Grade an answer sheet; steps left out are graded as unanswered.
 
-    Examples: mlsd grade ctr answers.md · mlsd show ctr --answers --markdown | mlsd grade ctr - --json
+    Each grade lists the concepts hit (+points, with your words) and missed (their points),
+    red flags with what to say instead, and the arithmetic from points to percentage.
+
+    Examples: mlsd grade ctr answers.md · mlsd grade ctr answers.md --explain ·
+    mlsd show ctr --answers --markdown | mlsd grade ctr - --json
     """
     ctx = Context()
     level = check_level(level)
@@ -44,10 +49,10 @@ def grade_command(
         typer.echo(json.dumps(report.to_json(), ensure_ascii=False))
         return
     from mlsd.engine import ScoreRow
-    from mlsd.render import render_grade, render_scorecard
+    from mlsd.render import listens_for, render_grade, render_scorecard
 
     for step, result in zip(framework.steps, report.grades):
-        render_grade(ctx.console, result, step.title)
+        render_grade(ctx.console, result, step.title, explain=explain, listens_for=listens_for(case, step.id))
     rows = [ScoreRow(s.id, s.title, g.score if g.answered else None, "answered" if g.answered else "unanswered")
             for s, g in zip(framework.steps, report.grades)]
     render_scorecard(ctx.console, case.title, rows, report.total)

@@ -4,6 +4,6 @@
 engine, the benchmarks and the tests call. It is deterministic and offline.
 """
 
-from mlsd.grader.core import DEFAULT_LEVEL, Grade, Hit, Miss, RaisedFlag, grade
+from mlsd.grader.core import DEFAULT_LEVEL, Grade, Hit, Miss, RaisedFlag, ScorePart, grade
 
-__all__ = ["DEFAULT_LEVEL", "Grade", "Hit", "Miss", "RaisedFlag", "grade"]
+__all__ = ["DEFAULT_LEVEL", "Grade", "Hit", "Miss", "RaisedFlag", "ScorePart", "grade"]

@@ -9,7 +9,7 @@ split" does not raise the random-split flag).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from mlsd.grader import text as textmod
 from mlsd.grader import tone
@@ -42,6 +42,15 @@ class Hit:
     evidence: str
     level: str
     weight: float
+    points: float = 0.0  # what it added: weight x claim credit (half for a concept above the level)
+
+
+@dataclass(frozen=True)
+class ScorePart:
+    """One visible step from the checklist to the percentage."""
+    label: str  # "concepts", "shape", "general terms", "red flag", "tone", "cap"
+    detail: str
+    score: float  # the running score after this part
 
 
 @dataclass(frozen=True)
@@ -77,6 +86,12 @@ class Grade:
     red_flags: list[RaisedFlag] = field(default_factory=list)
     advice: str = ""
     notes: list[str] = field(default_factory=list)  # caps applied (stuffing, off-topic), for the report
+    breakdown: list[ScorePart] = field(default_factory=list)  # how the score follows from the checklist
+    self_assessed: list[str] = field(default_factory=list)  # missed concept ids the user marked covered
+
+    def explain(self) -> str:
+        """The score as arithmetic on the checklist, one part per line."""
+        return "\n".join(f"{part.label}: {part.detail} -> {round(part.score * 100)}%" for part in self.breakdown)
 
     def to_json(self) -> dict:
         """The per-step object of the `mlsd grade --json` contract."""
@@ -88,6 +103,8 @@ class Grade:
             "red_flags": [{"id": f.id, "evidence": f.evidence, "why": f.why, "fix": f.fix, "penalty": f.penalty}
                           for f in self.red_flags],
             "advice": self.advice,
+            "breakdown": [{"part": p.label, "detail": p.detail, "score": round(p.score, 4)} for p in self.breakdown],
+            "self_assessed": list(self.self_assessed),
         }
 
 
@@ -344,18 +361,23 @@ def _answer_shape(sents: list[textmod.Sentence]) -> tuple[float, float, float]:
     return prose, depth, min(1.0, reasons / max(1.0, len(sents) / 2))
 
 
-def _score(hits: list[Hit], misses: list[Miss], credit: dict[str, float], level: str) -> float:
-    """Weighted share of expected concepts shown; concepts above the level add a bonus."""
+def hit_points(hit: Hit, credit: float, level: str) -> float:
+    """What one hit adds: its weight, times how much it reads as a claim; half for a concept above the level."""
+    return (hit.weight if hit.level in _EXPECTED[level] else BONUS_FACTOR * hit.weight) * credit
+
+
+def _score(hits: list[Hit], misses: list[Miss], level: str) -> tuple[float, float, float]:
+    """(coverage, points got, expected points): weighted share of expected concepts shown;
+    concepts above the level add a bonus."""
     expected_levels = _EXPECTED[level]
     expected_total = sum(m.weight for m in misses if m.expected) + sum(
         h.weight for h in hits if h.level in expected_levels
     )
+    got = sum(h.points for h in hits)
     if expected_total <= 0:
-        return 0.0
-    got = sum((h.weight if h.level in expected_levels else BONUS_FACTOR * h.weight) * credit.get(h.id, 1.0)
-              for h in hits)
+        return 0.0, got, 0.0
     # a strong answer covers most, not all, of a long rubric: full marks at SATURATION of the weight
-    return min(1.0, got / (SATURATION * expected_total))
+    return min(1.0, got / (SATURATION * expected_total)), got, expected_total
 
 
 _VOCABULARY: dict[int, tuple[Rubric, frozenset[str]]] = {}
@@ -423,14 +445,21 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
         flags.append(RaisedFlag(f"dismissed-{concept.id}", f"{concept.label} does not matter here",
                                 evidence, f"It does: {concept.why}", DISMISSAL_PENALTY))
     notes: list[str] = []
-    coverage = _score(hits, misses, credit, level)
-    prose, depth, reasons = _answer_shape(sents)
+    hits = [replace(h, points=hit_points(h, credit[h.id], level)) for h in hits]
+    coverage, got, expected = _score(hits, misses, level)
+    parts = [ScorePart("concepts", f"{got:.1f} of {expected:.0f} expected points, full marks at "
+                       f"{SATURATION * expected:.1f}", coverage)]
+    prose, length, reasons = _answer_shape(sents)
     if prose < 0.6:
         notes.append("Reads as a list of terms: say what you would do with each and why.")
-    if level != "mid":
-        # senior and staff answers are expected to justify choices, not only name them
-        depth *= 0.85 + 0.15 * reasons
-    score = coverage * (LIST_FLOOR + (1 - LIST_FLOOR) * prose) * depth
+    # senior and staff answers are expected to justify choices, not only name them
+    depth = length * (0.85 + 0.15 * reasons) if level != "mid" else length
+    shape = (LIST_FLOOR + (1 - LIST_FLOOR) * prose) * depth
+    score = coverage * shape
+    if shape < 0.995:
+        why = [w for w, weak in (("reads as a list", prose < 0.95), ("short", length < 0.95),
+                                 ("few reasons given", level != "mid" and reasons < 0.95)) if weak]
+        parts.append(ScorePart("shape", f"x {shape:.2f} ({', '.join(why) or 'form'})", score))
     if relevance is not None and score < ENGAGEMENT_CREDIT:
         # prose that engages with the step's subject in general terms ("clarify
         # scale, latency and scope") shows more than a list of terms or nothing;
@@ -439,27 +468,38 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
         if engaged > score:
             notes.append("On the right subject but in general terms: name concrete choices, numbers and why.")
             score = engaged
-    score -= sum(f.penalty for f in flags)
+            parts.append(ScorePart("general terms", f"on the subject, nothing specific: at most "
+                                   f"{round(ENGAGEMENT_CREDIT * 100)}%", score))
+    for flag in flags:
+        score -= flag.penalty
+        parts.append(ScorePart("red flag", f"- {round(flag.penalty * 100)} pts: {flag.claim}", score))
     waved = tone.dismissals(answer)
     if waved:
         notes.append(f"Waves things away (\"{waved[0]}\"): say what it would cost and why you accept that.")
         score -= tone.dismissal_penalty(waved)
+        parts.append(ScorePart("tone", f"- {round(tone.dismissal_penalty(waved) * 100)} pts: waves things away", score))
     fluff = tone.filler(answer)
     if fluff:
         notes.append(f"Corporate filler (\"{fluff[0]}\"): say what you would build, with numbers and reasons.")
         score -= tone.filler_penalty(fluff)
+        parts.append(ScorePart("tone", f"- {round(tone.filler_penalty(fluff) * 100)} pts: corporate filler", score))
     sweeping = tone.sweeping_penalty(answer)
     if sweeping:
         notes.append("Several sweeping claims (\"just\", \"always\", \"obviously\"): give reasons instead.")
         score -= sweeping
+        parts.append(ScorePart("tone", f"- {round(sweeping * 100)} pts: sweeping claims", score))
     if topic_check is not None:
         other = topic_check(step_id, answer)
         if other is not None:
             notes.append(f"This reads like an answer about another problem ({other}); answer for this case.")
             score = min(score, OFF_TOPIC_CAP)
+            parts.append(ScorePart("cap", f"about another problem ({other}): capped at {round(OFF_TOPIC_CAP * 100)}%",
+                                   score))
+    if score < 0:
+        parts.append(ScorePart("floor", "a score never goes below 0%", 0.0))
     score = max(0.0, min(1.0, score))
     return Grade(case_id, step_id, level, score, True, hits, misses, flags, _advice(hits, misses, flags, score),
-                 notes)
+                 notes, parts)
 
 
 def lower_first(label: str) -> str:

@@ -10,14 +10,15 @@ from mlsd.context import Context
 from mlsd.engine import SessionEngine
 from mlsd.grader import Grade
 from mlsd.interviewer import answer_question, choose_follow_ups
-from mlsd.render import fmt_score, render_grade, render_question, render_scorecard, score_style
+from mlsd.render import fmt_score, listens_for, render_grade, render_question, render_scorecard, score_style
 from mlsd.schema import Framework
 from mlsd.sheet import parse_sheet
 from mlsd.tui.answer_input import COMMANDS_HELP, AnswerInterrupted, read_answer
 
 
 PRACTICE_HELP = ("'? question' asks the interviewer (scale, latency, base rates…)  ·  "
-                 "'> reply' answers the interviewer's follow-up to the step before")
+                 "'> reply' answers the interviewer's follow-up to the step before  ·  "
+                 ":why explains the last grade  ·  :covered N marks its missed item N as covered")
 
 
 class SessionQuit(Exception):
@@ -39,9 +40,44 @@ class _Interviewer:
         self.engine = engine
         self.step_id = ""  # the step being answered, for questions
         self.pending: tuple[str, str, str] | None = None  # (step id, step title, probe)
+        self.last: tuple[str, str, Grade] | None = None  # the step graded last, for :why and :covered
 
     def commands(self) -> dict[str, Callable[[str], None]]:
-        return {"?": self.ask, ">": self.reply}
+        return {"?": self.ask, ">": self.reply, ":why": self.why, ":covered": self.covered}
+
+    def graded(self, step_id: str, title: str, result: Grade) -> None:
+        self.last = (step_id, title, result)
+
+    def why(self, line: str) -> None:
+        """`:why`: the last grade again, with what the grader listens for on each miss."""
+        if self.last is None:
+            self.ctx.console.print(Text("No step graded yet in this sitting; :why explains the last grade.",
+                                        style="yellow"))
+            return
+        step_id, title, result = self.last
+        render_grade(self.ctx.console, result, title, explain=True, listens_for=listens_for(self.engine.case, step_id))
+
+    def covered(self, line: str) -> None:
+        """`:covered N` (or a concept id): the grader missed something you did say."""
+        console = self.ctx.console
+        wanted = line.split(maxsplit=1)[1].strip() if " " in line.strip() else ""
+        if self.last is None or not wanted:
+            console.print(Text("Usage: ':covered N' after a grade, N being the number of a missed item (✗ N.).",
+                               style="yellow"))
+            return
+        step_id, title, result = self.last
+        try:
+            label = self.engine.mark_covered(step_id, wanted)
+        except KeyError:
+            console.print(Text(f"{title} has no missed item {wanted!r}; numbers are those shown as ✗ N.",
+                               style="yellow"))
+            return
+        concept_id = next((m.id for m in result.misses if m.label == label), None)
+        if concept_id and concept_id not in result.self_assessed:
+            result.self_assessed.append(concept_id)
+        console.print(Text.assemble(("◐ ", "cyan"), (label, "bold"),
+                                    (" marked covered (self-assessed): shown as such, left out of your review "
+                                     "queue, and logged so the case's authors can fix the rubric.", "dim")))
 
     def ask(self, line: str) -> None:
         reply = answer_question(self.engine.case, line, list_topics=True)
@@ -80,6 +116,7 @@ class _Interviewer:
         result = self.engine.grade_step(step_id)
         if result is None:
             return
+        self.last = (step_id, title, result)
         new = [h.label for h in result.hits if h.id not in hit_before]
         console.print(Text.assemble(
             (f"{title}: ", "bold"), (f"{fmt_score(before)} → ", "dim"),
@@ -141,6 +178,7 @@ def run_interactive(ctx: Context, engine: SessionEngine, start_index: int | None
             continue
         result = engine.submit(step.id, outcome.text, seconds=seconds, extra={"hints_used": shown["n"]})
         render_grade(console, result, step.title)
+        interviewer.graded(step.id, step.title, result)
         interviewer.follow_up(step.id, step.title, result, last=index == len(steps) - 1)
         if offer_labs:
             _offer_labs(ctx, engine, step.id)
