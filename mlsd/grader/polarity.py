@@ -22,7 +22,7 @@ CRITICAL_STEMS = frozenset(
     "leak inflat overestim optimist mislead wrong flaw pitfal danger hurt harm broken trap naiv fool".split()
 )
 CLAUSE_BREAK_WORDS = frozenset({"but", "because", "since", "whereas", "while", "although", "though", "however", "so"})
-_CLAUSE_PUNCT = ",;()|"
+_CLAUSE_PUNCT = ",;()|:>"  # ':' and the '>' of '->' end a clause in notes
 # "not just X", "not only X", "rather than only X": the negation contrasts, it does not deny
 _CONTRAST_AFTER_NEGATION = frozenset({"just", "only", "merely", "simply", "solely", "purely"})
 
@@ -35,6 +35,13 @@ VALUE_STEMS = frozenset(
 # Concept phrasings sometimes name the mistake the concept avoids ("random split",
 # "future data"): refusing those is the concept, not a dismissal of it.
 BAD_PRACTICE_STEMS = frozenset("leak random futur bias stale overfit skew duplic shuffl contamin".split())
+
+# Verbs of doing: "we won't use X", "I would not pin down X", "don't track X" refuse X;
+# "does not guarantee X" or "is not X" do not.
+ACTION_STEMS = frozenset(
+    """use add build track monitor pin ask consid includ run do bother implement check measur log keep handl comput
+    train deploy spend look collect account plan""".split()
+)
 
 # "drift is not an issue", "leakage is no problem": denial, then one of these
 _NON_ISSUES = frozenset("issu problem risk concern worri".split())
@@ -79,8 +86,14 @@ def is_negated(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
     (used for red flags: a rejected wrong practice is not a wrong claim)."""
     toks = sentence.tokens
     begin, finish = clause_bounds(answer, sentence, span)
-    # no contrast exception here: "not just Y" still keeps Y from being claimed
-    return any(textmod.is_negation(toks[i].raw) or toks[i].term in CRITICAL_STEMS for i in range(begin, finish + 1))
+    # no contrast exception here: "not just Y" still keeps Y from being claimed;
+    # but "X instead of Y" / "X rather than Y" reject only what follows them
+    def rejects(i: int) -> bool:
+        if toks[i].raw in ("instead", "rather"):
+            return i < span[0]
+        return textmod.is_negation(toks[i].raw) or toks[i].term in CRITICAL_STEMS
+
+    return any(rejects(i) for i in range(begin, finish + 1))
 
 
 def _punctuation_between(answer: str, toks: tuple[textmod.Token, ...], left: int, right: int) -> bool:
@@ -104,6 +117,9 @@ def is_dismissed(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
     first, last = span
 
     def near_dismiss_word(i: int) -> bool:
+        # "we cannot ignore cold start": a denied dismissal is the opposite of one
+        if i > 0 and _is_denial(toks[i - 1]) or i > 1 and _is_denial(toks[i - 2]) and toks[i - 1].raw in ("be", "afford"):
+            return False
         return toks[i].raw in DISMISS_WORDS and not (
             _punctuation_between(answer, toks, min(i, first), max(i, last)) if i < first or i > last else False
         )
@@ -129,6 +145,7 @@ def is_dismissed(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
             # "I would not pin down latency", "we won't use a baseline": refusing to do it,
             # unless what follows is itself a bad practice ("don't use future data")
             if (toks[d].raw != "no" and d >= first - 6 and not _punctuation_between(answer, toks, d, first)
+                    and any(t.term in ACTION_STEMS for t in toks[d + 1 : d + 3])
                     and not any(t.term in BAD_PRACTICE_STEMS for t in toks[first : last + 1])):
                 return True
             break

@@ -107,6 +107,7 @@ SYNONYM_GROUPS: dict[str, list[str]] = {
     "e2e": ["end to end", "end-to-end", "e2e"],
     "oncall": ["on call", "on-call", "oncall", "pager", "paging"],
     "realtime": ["real time", "real-time", "realtime", "near real time", "near-real-time"],
+    "oot": ["out of time", "out-of-time", "oot", "out of time validation", "out of time test"],
     "pointintime": ["point in time", "point-in-time", "as of time", "as-of"],
     "tradeoff": ["trade off", "trade-off", "tradeoff", "trade offs", "trade-offs", "tradeoffs"],
 }

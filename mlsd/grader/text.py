@@ -24,7 +24,7 @@ STOPWORDS = frozenset(
     those there their them they we i you he she our your my me us or and if then than so such do does did
     done can could would should will shall may might must very just also about into over under up down out
     per via each any all some more most less least much many other which who whom whose what when where
-    how why while having have has had let lets let's i'd we'd i'll we'll i'm we're it's that's""".split()
+    how why while having have has had let lets let's i'd we'd i'll we'll i'm we're it's that's vs versus""".split()
 )
 
 NEGATION_CUES = frozenset(
