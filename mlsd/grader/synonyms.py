@@ -53,7 +53,7 @@ SYNONYM_GROUPS: dict[str, list[str]] = {
     "tfidf": ["tf idf", "tfidf", "term frequency inverse document frequency"],
     "mmoe": ["mmoe", "multi gate mixture of experts", "mixture of experts"],
     "dcn": ["dcn", "deep and cross network", "deep cross network", "deep & cross network", "cross network"],
-    "ips": ["ipw", "inverse propensity", "inverse propensity weighting", "inverse propensity scoring",
+    "ips": ["ips", "ipw", "inverse propensity", "inverse propensity weighting", "inverse propensity scoring",
             "inverse propensity weights", "propensity weighting"],
     "featurestore": ["feature store", "feature stores", "feast", "online feature store"],
     "kv": ["key value store", "key-value store", "kv store", "redis", "cassandra", "dynamodb", "bigtable"],

@@ -48,6 +48,10 @@ class Token:
 
 @lru_cache(maxsize=20000)
 def stem(word: str) -> str:
+    if word.startswith("personali"):  # Snowball cuts "personalization" to "person", the word for a human
+        return "personal"
+    if word in ("busy", "busier", "busiest"):  # not "business" (both stem to "busi")
+        return "busy"
     word = _BRITISH_ISE.sub(r"\1iz\2", word)
     word = word.replace("'", "")
     stemmed = _STEMMER.stemWord(word)
