@@ -154,7 +154,8 @@ def is_dismissed(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
         if _punctuation_between(answer, toks, last, d):
             break
         if _is_denial(toks[d]) and not _contrastive(toks, d):
-            after = toks[d : d + 4]
+            after = [toks[i] for i in range(d, min(len(toks), d + 4))
+                     if i == d or not _punctuation_between(answer, toks, d, i)]
             return any(t.term in VALUE_STEMS or t.term in _NON_ISSUES for t in after) or (
                 toks[d].raw.endswith(("n't", "nt")) and any(t.term in VALUE_STEMS for t in after)
             )
