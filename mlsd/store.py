@@ -164,6 +164,11 @@ class Store:
             self.db.execute("UPDATE sessions SET finished_at = ?, total = ? WHERE id = ?",
                             (now if now is not None else time.time(), total, session_id))
 
+    def delete_session(self, session_id: int) -> None:
+        """Remove a session and everything stored with it (a session in which nothing was typed)."""
+        with self.db:
+            self.db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+
     def update_meta(self, session_id: int, **values: Any) -> None:
         meta = self.session(session_id).meta
         meta.update(values)
