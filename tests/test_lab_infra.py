@@ -245,3 +245,29 @@ def test_cli_help_does_not_import_heavy_libraries():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[1])
     assert out.stdout.strip() == ""
+
+
+def test_table_columns_have_one_precision_and_numbers_align_right():
+    from mlsd.labs.base import format_column
+
+    assert format_column([0.6519, 0.871, 1.0]) == (["0.652", "0.871", "1.000"], True)  # 4 digits of the largest
+    assert format_column([0.995, 0.9955]) == (["0.9950", "0.9955"], True)
+    assert format_column([0.101, 1.0, 0.582]) == (["0.101", "1.000", "0.582"], True)  # no more than the lab kept
+    assert format_column([40000.0, 5296, None]) == (["40,000", "5,296", ""], True)
+    assert format_column(["1x", "100x", "3%"])[1] is True  # numbers written as text still align right
+    assert format_column(["calm", "rain"])[1] is False
+    rows = [{"K": 10, "ndcg_at_10": 0.6519, "cost": "1x"}, {"K": 1000, "ndcg_at_10": 0.871, "cost": "100x"}]
+    console = recorded_console()
+    render_lab_result(make_result(table=rows), console)
+    text = console.export_text()
+    assert "ndcg at 10" in text and "ndcg_at_10" not in text  # readable headers
+    assert "0.8710" in text and "│    10 │" in text and "│   1x │" in text  # one precision, right-aligned
+
+
+def test_plot_values_share_one_precision():
+    plot = PlotSpec(kind="bar", title="t", x_label="x", y_label="y",
+                    series=[Series("s", ["a", "b"], [0.86, 0.8605])])
+    console = recorded_console()
+    console.print(plot_chart(plot))
+    text = console.export_text()
+    assert "0.8600" in text and "0.8605" in text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Literal
@@ -88,3 +89,48 @@ def format_value(value: object) -> str:
             return f"{value:,.0f}"
         return f"{value:.4g}"
     return str(value)
+
+
+# Text cells that are still numbers to a reader ("10%", "1x", "$150", "2,000"): right-aligned like numbers.
+_NUMERIC_TEXT = re.compile(r"^[-+]?\$?\d[\d,]*(?:\.\d+)?\s?(?:%|x|ms|min|s|km|pts)?$")
+_SIGNIFICANT = 4  # digits kept for the largest value of a column
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _decimals_written(value: float) -> int:
+    """Decimals in the shortest way of writing `value` (0.995 -> 3, 1.0 -> 0), at most 10."""
+    text = f"{value:.10f}".rstrip("0")
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def format_column(values: list[object]) -> tuple[list[str], bool]:
+    """The cells of one table column, and whether it reads as numbers (right-aligned).
+
+    A column of numbers gets one precision: enough decimals for four significant
+    digits of its largest value, and no more than its values carry (a column the
+    lab rounded to 3 decimals stays at 3). Integer-valued columns get thousands
+    separators. None is an empty cell.
+    """
+    present = [v for v in values if v is not None and v != ""]
+    if present and all(_is_number(v) for v in present):
+        finite = [abs(float(v)) for v in present if math.isfinite(float(v))]
+        if all(float(v).is_integer() for v in present if math.isfinite(float(v))):
+            decimals = 0
+        else:
+            largest = max(finite) if finite else 0.0
+            by_size = _SIGNIFICANT - 1 - math.floor(math.log10(largest)) if largest > 0 else 0
+            decimals = max(0, min(by_size, max(_decimals_written(float(v)) for v in present if math.isfinite(float(v)))))
+        cells = []
+        for v in values:
+            if v is None or v == "":
+                cells.append("")
+            elif not math.isfinite(float(v)):
+                cells.append(str(v))
+            else:
+                cells.append(f"{float(v):,.{decimals}f}")
+        return cells, True
+    numeric_text = bool(present) and all(_is_number(v) or _NUMERIC_TEXT.match(str(v).strip()) for v in present)
+    return ["" if v is None or v == "" else format_value(v) for v in values], numeric_text

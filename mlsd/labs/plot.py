@@ -69,7 +69,8 @@ def save_plot(result: LabResult, path: pathlib.Path) -> pathlib.Path | None:
     ax.set_ylabel(spec.y_label)
     ax.grid(True, alpha=0.3)
     if len(spec.series) > 1:
-        ax.legend(frameon=False)
+        # beside the axes, never on top of a bar or a line
+        fig.legend(*ax.get_legend_handles_labels(), loc="outside right upper", frameon=False)
     fig.suptitle(f"{result.title}  ({result.id}, seed {result.seed})", fontsize=9, color="0.35")
     fig.savefig(path, format="png")
     return path

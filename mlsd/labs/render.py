@@ -14,7 +14,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from mlsd.labs.base import LabResult, LabSpec, PlotSpec, format_value
+from mlsd.labs.base import LabResult, LabSpec, PlotSpec, format_column, format_value
 
 # The seven-step framework's order; labs are listed by case, then by step in this order.
 STEP_ORDER = ("requirements", "framing", "data", "model", "evaluation", "serving", "monitoring")
@@ -61,6 +61,7 @@ def render_lab_list(specs: Sequence[LabSpec], console: Console) -> None:
 
 
 def _result_table(rows: list[dict]) -> Table | None:
+    """Rows as a rich table: one precision per numeric column, numbers right-aligned, readable headers."""
     if not rows:
         return None
     columns: list[str] = []
@@ -69,11 +70,13 @@ def _result_table(rows: list[dict]) -> Table | None:
             if key not in columns:
                 columns.append(key)
     table = Table(show_header=True, header_style="bold", expand=False)
-    for i, col in enumerate(columns):
-        numeric = all(isinstance(row.get(col), (int, float)) for row in rows if col in row)
-        table.add_column(col, justify="right" if numeric and i > 0 else "left")
-    for row in rows:
-        table.add_row(*(format_value(row[col]) if col in row else "" for col in columns))
+    cells = []
+    for col in columns:
+        formatted, numeric = format_column([row.get(col) for row in rows])
+        cells.append(formatted)
+        table.add_column(col.replace("_", " "), justify="right" if numeric else "left")
+    for i in range(len(rows)):
+        table.add_row(*(column[i] for column in cells))
     return table
 
 
@@ -134,6 +137,9 @@ def plot_chart(plot: PlotSpec, width: int = _BAR_WIDTH) -> Group | None:
             if x not in x_order:
                 x_order.append(x)
     lookup = [(i, s, dict(pts)) for i, (s, pts) in enumerate(per_series)]
+    # one precision for every value of the chart, as in a table column
+    shown = [float(y) for _, pts in per_series for _, y in pts]
+    label = dict(zip(shown, format_column(shown)[0]))
     for x in x_order:
         first = True
         for i, s, points in lookup:
@@ -145,7 +151,7 @@ def plot_chart(plot: PlotSpec, width: int = _BAR_WIDTH) -> Group | None:
             cells: list[object] = [format_value(x) if first else ""]
             if multi:
                 cells.append(Text(s.name, style=style))
-            cells += [bar, format_value(y)]
+            cells += [bar, label.get(y, format_value(y))]
             grid.add_row(*cells)
             first = False
 
