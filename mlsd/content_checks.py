@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-import yaml
-
 from mlsd.grader import grade
 from mlsd.schema import LEVELS, Case
 
@@ -43,24 +41,23 @@ def _case_files(targets: Iterable[Path]) -> list[Path]:
 
 
 def lab_id_problems(targets: Iterable[Path]) -> list[str]:
-    """Lab ids named by cases that no registered lab has."""
+    """Lab ids named by cases that no registered lab has. Files are read through the
+    loader's one reader; a file it cannot read is left to the schema check to report."""
     from mlsd.labs import all_labs
+    from mlsd.loader import _line_of, read_document
 
     known = {spec.id for spec in all_labs()}
     problems: list[str] = []
     for path in _case_files(targets):
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError):
-            continue  # reported by the schema check
-        steps = (data or {}).get("steps") if isinstance(data, dict) else None
+        data, node, _ = read_document(path)
+        steps = data.get("steps") if isinstance(data, dict) else None  # None: unreadable, reported elsewhere
         if not isinstance(steps, dict):
             continue
-        lines = path.read_text(encoding="utf-8").splitlines()
         for step_id, step in steps.items():
-            for lab_id in (step or {}).get("labs", []) if isinstance(step, dict) else []:
-                if lab_id not in known:
-                    line = next((i for i, text in enumerate(lines, 1) if lab_id in text), 1)
+            labs = step.get("labs", []) if isinstance(step, dict) else []
+            for index, lab_id in enumerate(labs if isinstance(labs, list) else []):
+                if isinstance(lab_id, str) and lab_id not in known:
+                    line = _line_of(node, ("steps", step_id, "labs", index))
                     problems.append(f"{path}:{line}: steps.{step_id}.labs: unknown lab '{lab_id}'")
     return problems
 

@@ -93,29 +93,92 @@ def _line_of(root: yaml.Node | None, loc: Iterable[Any]) -> int:
 
 
 def _duplicate_keys(node: yaml.Node, path: Path, loc: tuple = ()) -> list[Problem]:
-    """PyYAML silently keeps the last of duplicate keys; a case author wants to know."""
+    """PyYAML silently keeps the last of duplicate keys; a case author wants to know.
+    (Recursion is safe: read_document refuses documents nested deeper than MAX_DEPTH.)"""
     problems: list[Problem] = []
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key, value in node.value:
-            if key.value in seen:
-                problems.append(Problem(path, key.start_mark.line + 1, _field_name(loc + (key.value,)), "duplicate key"))
-            seen.add(key.value)
-            problems += _duplicate_keys(value, path, loc + (key.value,))
+            name = key.value if isinstance(key, yaml.ScalarNode) else None
+            if name is not None and name in seen:
+                problems.append(Problem(path, key.start_mark.line + 1, _field_name(loc + (name,)), "duplicate key"))
+            if name is not None:
+                seen.add(name)
+            problems += _duplicate_keys(value, path, loc + (name,))
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             problems += _duplicate_keys(item, path, loc + (i,))
     return problems
 
 
-def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None, list[Problem]]:
+# Limits on a content file. The largest shipped case is about 130 kB; a user's
+# file may be several times that, but not so big that every command slows down.
+MAX_FILE_BYTES = 1_000_000
+MAX_DEPTH = 40  # shipped cases nest 7 levels
+# Explicit tags that only restate what a plain value is; any other tag (!!int abc,
+# !!python/..., !!binary, a custom !tag) is refused before anything is built.
+ALLOWED_TAGS = frozenset({"tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
+
+
+class _ContentLoader(_SafeLoader):  # type: ignore[misc, valid-type]
+    """The safe loader, with a value that cannot be built (a date like 2001-13-45)
+    reported as a YAML problem at its own line rather than a ValueError."""
+
+    def construct_object(self, node, deep=False):
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise yaml.constructor.ConstructorError(None, None, f"cannot read this value ({exc})",
+                                                    node.start_mark) from None
+
+
+def _structure_problem(text: str, path: Path) -> Problem | None:
+    """One streaming pass over the YAML events, before any node is built: aliases
+    (a recursive alias or an alias bomb), deep nesting and unknown tags are refused."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_SafeLoader):
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent):
+            return Problem(path, line, "", f"YAML alias '*{event.anchor}' is not allowed in content files; "
+                                           "write the value out in full")
+        tag = getattr(event, "tag", None)
+        if tag is not None and tag not in ALLOWED_TAGS:
+            shown = tag.replace("tag:yaml.org,2002:", "!!")
+            return Problem(path, line, "", f"YAML tag '{shown}' is not allowed in content files; write a plain value")
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return Problem(path, line, "", f"nested more than {MAX_DEPTH} levels deep")
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+    return None
+
+
+def read_document(path: Path) -> tuple[Any, yaml.Node | None, list[Problem]]:
+    """Read one content file: (data, node tree for line numbers, problems).
+
+    The one place a case, framework or pitfall file is read: a regular UTF-8
+    file of at most MAX_FILE_BYTES, one YAML document of plain values, no
+    aliases, no tags, nested at most MAX_DEPTH levels. A file that breaks a
+    rule gives one Problem and no data. (A cache of validated content can wrap
+    this function: its result depends only on the file's bytes.)
+    """
+    from mlsd.textfile import TextFileError, read_text
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, None, [Problem(path, 1, "", f"cannot read file: {exc.__class__.__name__}: {exc}")]
+        text = read_text(path, MAX_FILE_BYTES)
+    except TextFileError as exc:
+        return None, None, [Problem(path, exc.line, "", exc.reason)]
     try:
-        node = yaml.compose(text, Loader=_SafeLoader)
-        data = yaml.load(text, Loader=_SafeLoader)
+        problem = _structure_problem(text, path)
+        if problem is not None:
+            return None, None, [problem]
+        loader = _ContentLoader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
@@ -126,7 +189,7 @@ def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None, list[Problem]]:
 
 
 def _validate(model: type[M], path: Path) -> tuple[M | None, yaml.Node | None, list[Problem]]:
-    data, node, problems = _read_yaml(path)
+    data, node, problems = read_document(path)
     if problems and data is None:
         return None, None, problems
     if not isinstance(data, dict):
@@ -181,9 +244,13 @@ def check_case_file(path: Path, frameworks: dict[str, Framework]) -> tuple[Case 
 
 
 def _yaml_files(folder: Path) -> list[Path]:
-    if not folder.is_dir():
+    """The *.yaml and *.yml entries of a folder, whatever they are (read_document reports a
+    FIFO or a folder so named); hidden ones such as an editor's `.#case.yaml` lock are left out."""
+    try:
+        entries = list(folder.iterdir()) if folder.is_dir() else []
+    except OSError:
         return []
-    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    return sorted(p for p in entries if p.suffix in (".yaml", ".yml") and not p.name.startswith("."))
 
 
 def load_frameworks(extra_dirs: Iterable[Path] = ()) -> tuple[dict[str, Framework], list[Problem]]:
@@ -218,11 +285,19 @@ def validate_paths(targets: Iterable[Path]) -> tuple[int, list[Problem]]:
     """Validate files or folders; returns (files checked, problems). Frameworks are
     recognised by their folder name or a top-level `steps` list."""
     files: list[Path] = []
+    empty: list[Problem] = []
     for target in targets:
-        files += _yaml_files(target) if target.is_dir() else [target]
+        if target.is_dir():
+            found = _yaml_files(target)
+            if not found:
+                empty.append(Problem(target, 1, "", "no case or framework files (*.yaml) in this folder"))
+            files += found
+        else:
+            files.append(target)
     # frameworks shipped, plus any in a `frameworks/` folder beside a checked `cases/` folder
     beside = sorted({f.parent.parent / "frameworks" for f in files} - {paths.shipped_frameworks_dir()})
     frameworks, problems = load_frameworks(beside)
+    problems = empty + problems
     framework_files = [f for f in files if f.parent.name == "frameworks"]
     for path in framework_files:
         framework, _, found = _validate(Framework, path)
@@ -231,9 +306,6 @@ def validate_paths(targets: Iterable[Path]) -> tuple[int, list[Problem]]:
             frameworks[framework.id] = framework
     for path in files:
         if path in framework_files:
-            continue
-        if not path.exists():
-            problems.append(Problem(path, 1, "", "no such file"))
             continue
         _, found = check_case_file(path, frameworks)
         problems += found

@@ -7,11 +7,20 @@ the same rules for editors (see `mlsd validate --schema`).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 FORMAT_VERSION = 1
+
+
+def _not_bool(value):
+    if isinstance(value, bool):  # YAML `true` equals 1 in Python; a version is a number
+        raise ValueError(f"format_version must be the number {FORMAT_VERSION}, not {str(value).lower()}")
+    return value
+
+
+FormatVersion = Annotated[Literal[1], BeforeValidator(_not_bool)]
 
 Level = Literal["mid", "senior", "staff"]
 from mlsd.levels import LEVELS  # noqa: E402  (re-exported)
@@ -43,7 +52,7 @@ class FrameworkStep(_Strict):
 
 
 class Framework(_Strict):
-    format_version: Literal[1]
+    format_version: FormatVersion
     id: str = Field(pattern=_ID_PATTERN)
     title: str = Field(min_length=1)
     description: str = ""
@@ -139,7 +148,7 @@ class Pitfall(RedFlag):
 
 
 class PitfallLibrary(_Strict):
-    format_version: Literal[1]
+    format_version: FormatVersion
     pitfalls: list[Pitfall] = Field(min_length=1)
 
 
@@ -177,7 +186,7 @@ class Fact(_Strict):
 
 
 class Case(_Strict):
-    format_version: Literal[1]
+    format_version: FormatVersion
     id: str = Field(pattern=_ID_PATTERN)
     title: str = Field(min_length=1)
     difficulty: Difficulty
