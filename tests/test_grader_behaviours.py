@@ -179,3 +179,28 @@ def test_a_list_after_no_need_inherits_the_dismissal():
     sentence = textmod.sentences(answer)[0]
     position = next(i for i, t in enumerate(sentence.tokens) if t.raw == "guardrails")
     assert is_dismissed(answer, sentence, (position, position))
+
+
+def test_plain_english_without_any_phrasing_earns_a_soft_hit_and_generic_words_do_not():
+    from mlsd.grader import grade
+    from mlsd.loader import load_catalog
+
+    case = load_catalog().case("ctr")
+    plain = ("Everything downstream reads the number as a chance: the reserve, the top-of-page bar and "
+             "the prices all multiply it, so a predicted 3% must come true 3% of the time.")
+    generic = "We will need a good model and good data, then we check it works and improve it."
+    hits = {h.id: h for h in grade(case, "requirements", plain).hits}
+    assert "calibration-requirement" in hits or "ad-load-thresholds" in hits
+    assert not grade(case, "requirements", generic).hits
+
+
+def test_soft_hits_need_a_signature_word_of_the_concept():
+    from mlsd.grader import soft
+    from mlsd.grader import text as textmod
+    from mlsd.grader.core import _case_rubrics
+    from mlsd.loader import load_catalog
+
+    case = load_catalog().case("recs")
+    sents = textmod.sentences("After launch we measure it, wait for delayed labels and plan the launch.")
+    found = soft.soft_hits(case.steps["requirements"].rubric, sents, frozenset(), set(), _case_rubrics(case))
+    assert found == {}

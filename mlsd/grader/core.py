@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from mlsd.grader import text as textmod
-from mlsd.grader import tone
+from mlsd.grader import soft, tone
 from mlsd.grader.polarity import is_dismissed, is_negated
 from mlsd.schema import LEVELS, Case, Concept, RedFlag, Rubric
 
@@ -24,7 +24,7 @@ DEFAULT_LEVEL = "senior"
 _EXPECTED = {"mid": {"mid"}, "senior": {"mid", "senior"}, "staff": {"mid", "senior", "staff"}}
 BONUS_FACTOR = 0.5
 DISMISSAL_PENALTY = 0.1
-SATURATION = 0.7
+SATURATION = 0.8  # full marks at 80% of the expected weight: a strong answer may skip a minor point
 DEPTH_WORDS = 40
 CONCEPTS_PER_SENTENCE = 3
 LISTED_CREDIT = 0.3  # content words at which an answer is long enough to show a design
@@ -396,7 +396,8 @@ def rubric_vocabulary(rubric: Rubric) -> frozenset[str]:
 
 
 def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: str = DEFAULT_LEVEL,
-                 topic_check=None, relevance=None, red_flags: list[RedFlag] | None = None) -> Grade:
+                 topic_check=None, relevance=None, red_flags: list[RedFlag] | None = None,
+                 context: tuple[Rubric, ...] = ()) -> Grade:
     """Score one answer against a rubric.
 
     score = max(coverage x shape, engagement) - penalties, capped when off-topic, where coverage
@@ -436,6 +437,20 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
             hits.append(Hit(concept.id, concept.label, found.evidence, concept.level, concept.weight))
             credit[concept.id] = found.quality
             by_sentence.setdefault(found.sentence_index, []).append(concept)
+    # ideas said in words no phrasing lists together ("the number must mean a real chance")
+    waved_ids = {c.id for c, _ in dismissed}
+    hit_ids = {h.id for h in hits} | waved_ids
+    # only in sentences no phrasing matched: a sentence already about named concepts is not
+    # also, in other words, about a further one
+    said = frozenset(by_sentence) | skip
+    for concept_id, (index, _) in soft.soft_hits(rubric, sents, said, hit_ids, context).items():
+        concept = next(c for c in rubric.concepts if c.id == concept_id)
+        sentence = sents[index]
+        span = (0, len(sentence.tokens) - 1)
+        hits.append(Hit(concept.id, concept.label, _evidence(answer, sentence, span), concept.level, concept.weight))
+        credit[concept.id] = soft.CREDIT * claim_quality(answer, sentence, span)
+        misses[:] = [m for m in misses if m.id != concept_id]
+        by_sentence.setdefault(index, []).append(concept)
     # one sentence can say something about two or three things, not eight:
     # concepts beyond that in the same sentence were listed, not discussed
     for crowded in by_sentence.values():
@@ -532,4 +547,16 @@ def grade(case: Case, step_id: str, text: str, level: str = DEFAULT_LEVEL) -> Gr
     from mlsd import pitfalls
 
     return grade_rubric(case.id, step_id, step.rubric, text, level, topic_check=check, relevance=relevance,
-                        red_flags=pitfalls.for_step(step.rubric, step_id))
+                        red_flags=pitfalls.for_step(step.rubric, step_id), context=_case_rubrics(case))
+
+
+_RUBRICS: dict[int, tuple[Case, tuple[Rubric, ...]]] = {}
+
+
+def _case_rubrics(case: Case) -> tuple[Rubric, ...]:
+    """Every step's rubric of the case, in order; cached per case object."""
+    cached = _RUBRICS.get(id(case))
+    if cached is None or cached[0] is not case:
+        cached = (case, tuple(s.rubric for s in case.steps.values()))
+        _RUBRICS[id(case)] = cached
+    return cached[1]
