@@ -8,10 +8,20 @@ Text before the first `## ` heading (a title, notes) is ignored.
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from mlsd.errors import UserError
 from mlsd.schema import Framework
+from mlsd.textfile import TextFileError, decode, read_stream, read_text
+
+# Bounds on what is graded. A thorough answer to one step runs 300-600 words
+# (2,000-4,000 characters); grading takes time in proportion to length, so
+# an answer past MAX_ANSWER_CHARS is refused (nothing is stored) rather than
+# graded for seconds or minutes, and so is a sheet past MAX_SHEET_BYTES.
+MAX_ANSWER_CHARS = 12_000
+MAX_SHEET_BYTES = 200_000
 
 _HEADING = re.compile(r"^##(?!#)\s*(.*?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
@@ -31,11 +41,13 @@ def _words(text: str) -> list[str]:
 def match_heading(heading: str, framework: Framework) -> str | None:
     """The step id a heading names, or None."""
     words = _words(heading)
+    if words and words[0] == "step":
+        words = words[1:]
     if not words:
         return None
-    if words[0] == "step":
-        words = words[1:]
-    if words and words[0].isdigit():
+    if words[0].isdigit():
+        if len(words[0]) > 3:  # no framework has a thousand steps (and int() of 5,000 digits fails)
+            return None
         number = int(words[0])
         if 1 <= number <= len(framework.steps):
             return framework.steps[number - 1].id
@@ -62,8 +74,14 @@ def parse_sheet(text: str, framework: Framework, source: str = "<sheet>") -> dic
 
     def flush() -> None:
         if current is not None:
-            answers[current] = SheetAnswer(current, "\n".join(body).strip(), current_line)
+            answer = "\n".join(body).strip()
+            if len(answer) > MAX_ANSWER_CHARS:
+                raise UserError(f"{source}:{current_line}: the answer to '{current}' is {len(answer):,} characters; "
+                                f"answers are graded up to {MAX_ANSWER_CHARS:,} (about 2,000 words): shorten it")
+            answers[current] = SheetAnswer(current, answer, current_line)
 
+    if text.startswith("\ufeff"):  # a byte-order mark would hide the first heading
+        text = text[1:]
     for number, line in enumerate(text.splitlines(), start=1):
         if _FENCE.match(line):
             in_fence = not in_fence
@@ -85,6 +103,33 @@ def parse_sheet(text: str, framework: Framework, source: str = "<sheet>") -> dic
     if not answers:
         raise UserError(f"{source}: no steps found; start each answer with a heading such as '## requirements' or '## 1. Clarify requirements'")
     return answers
+
+
+def decode_sheet(data: bytes, source: str) -> str:
+    """A sheet's bytes as text: UTF-8 (byte-order mark dropped), else a UserError naming the file and line."""
+    if len(data) > MAX_SHEET_BYTES:
+        raise TextFileError(source, f"larger than {MAX_SHEET_BYTES // 1000} kB ({len(data):,} bytes); "
+                                    "an answer sheet is a few kB")
+    return decode(data, source)
+
+
+def read_stdin() -> str:
+    """Standard input as a sheet's text, decoded once (a closed stdin is a UserError)."""
+    stream = sys.stdin
+    if stream is None:
+        raise TextFileError("<stdin>", "standard input is closed")
+    buffer = getattr(stream, "buffer", None)
+    if buffer is not None:
+        return read_stream(buffer, MAX_SHEET_BYTES)
+    text = stream.read(MAX_SHEET_BYTES + 1)  # a text stream someone put in place of stdin
+    return decode_sheet(text.encode("utf-8", "surrogateescape"), "<stdin>")
+
+
+def read_sheet(path: Path | str) -> tuple[str, str]:
+    """(text, source) of an answer sheet: a file, or standard input for '-'."""
+    if str(path) == "-":
+        return read_stdin(), "<stdin>"
+    return read_text(Path(path), MAX_SHEET_BYTES), str(path)
 
 
 def render_sheet(answers: dict[str, str], framework: Framework, title: str = "") -> str:

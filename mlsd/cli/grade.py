@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +10,6 @@ import typer
 
 from mlsd.cli.common import CasesDirOption, LevelOption, catalog, check_level
 from mlsd.context import Context
-from mlsd.errors import UserError
 
 
 def grade_command(
@@ -35,14 +33,10 @@ def grade_command(
     loaded = catalog(cases_dir, ctx)
     case = loaded.case(case_id)
     framework = loaded.framework_for(case)
-    if str(file) == "-":
-        text, source = sys.stdin.read(), "<stdin>"
-    else:
-        try:
-            text, source = file.read_text(encoding="utf-8"), str(file)
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UserError(f"cannot read {file}: {getattr(exc, 'strerror', None) or exc}") from None
     from mlsd.gradesheet import grade_sheet
+    from mlsd.sheet import read_sheet
+
+    text, source = read_sheet(file)
 
     report = grade_sheet(case, framework, text, level, source)
     if as_json:

@@ -14,20 +14,20 @@ from mlsd.errors import UserError
 
 
 def read_sheet_source(answers_file: Path | None, ctx: Context) -> tuple[str, str] | None:
-    """The answer sheet to run non-interactively, if any: --answers-file, or stdin when it is not a terminal."""
+    """The answer sheet to run non-interactively, if any: --answers-file, or stdin when it is not a terminal.
+    Read and decoded once, here, before any session is created."""
+    from mlsd.sheet import read_sheet, read_stdin
+
     if answers_file is not None:
-        if str(answers_file) == "-":
-            return sys.stdin.read(), "<stdin>"
-        try:
-            return answers_file.read_text(encoding="utf-8"), str(answers_file)
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UserError(f"cannot read answers file {answers_file}: {exc.strerror or exc}") from None
-    if not ctx.stdin_is_tty:
-        text = sys.stdin.read()
-        if not text.strip():
-            raise UserError("no terminal on stdin and nothing piped in: pipe an answer sheet or use --answers-file FILE")
-        return text, "<stdin>"
-    return None
+        return read_sheet(answers_file)
+    if ctx.stdin_is_tty:
+        return None
+    if sys.stdin is None:
+        raise UserError("standard input is closed: run this in a terminal, or pass --answers-file FILE")
+    text = read_stdin()
+    if not text.strip():
+        raise UserError("no terminal on stdin and nothing piped in: pipe an answer sheet or use --answers-file FILE")
+    return text, "<stdin>"
 
 
 def practice(

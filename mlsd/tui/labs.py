@@ -31,7 +31,8 @@ def offer_labs(ctx: Context, engine: SessionEngine, lab_ids: list[str]) -> None:
             return
         if not choice:
             return
-        if not choice.isdigit() or not 1 <= int(choice) <= len(specs):
+        # short ASCII digits only: '²' passes isdigit() but not int(), nor do 5,000 digits
+        if not (choice.isascii() and choice.isdigit() and len(choice) <= 3) or not 1 <= int(choice) <= len(specs):
             console.print(f"[yellow]Pick 1-{len(specs)}, or press Enter.[/]")
             continue
         spec = specs[int(choice) - 1]
