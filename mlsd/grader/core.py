@@ -198,6 +198,9 @@ FUNCTION_WORDS = textmod.STOPWORDS | textmod.NEGATION_CUES
 _CONNECTOR = re.compile(r"->|=>|\u2192|<-|\bw/|\bb/c\b|\bbc\b|\bvs\b|[:=~+<>\u2248]")
 
 
+_ARROW_REASON = re.compile(r"->|=>|\u2192|\bb/c\b|\bbc\b")
+
+
 def connectors(text: str) -> int:
     """Symbols and numbers that relate terms in notes (arrows, colons, w/, vs, numbers)."""
     return len(_CONNECTOR.findall(text))
@@ -358,6 +361,8 @@ def _answer_shape(sents: list[textmod.Sentence]) -> tuple[float, float, float]:
     content = len(toks) - words
     depth = min(1.0, (content / DEPTH_WORDS) ** 0.5)
     reasons = sum(1 for t in toks if t.raw in _JUSTIFICATION or t.term == "tradeoff")
+    # in notes an arrow or "b/c" carries the reason: "2% pos -> downsample + recalibrate"
+    reasons += sum(len(_ARROW_REASON.findall(s.text)) for s in sents)
     return prose, depth, min(1.0, reasons / max(1.0, len(sents) / 2))
 
 
