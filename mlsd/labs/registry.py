@@ -10,7 +10,7 @@ from mlsd.labs.base import LabOutput, LabResult, LabSpec
 
 # Modules that declare labs, one per case. Importing them is cheap: heavy
 # libraries are imported inside each lab function.
-LAB_MODULES = ("ctr", "recs", "eta", "fraud", "search")
+LAB_MODULES = ("ctr", "recs", "eta", "fraud", "search", "rag", "moderation", "feed", "notifications", "pymk")
 
 _REGISTRY: dict[str, LabSpec] = {}
 _loaded = False
