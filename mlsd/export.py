@@ -14,6 +14,7 @@ deterministic). matplotlib is imported only when a plot is drawn.
 
 from __future__ import annotations
 
+import os
 import re
 import traceback
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from mlsd.schema import LEVELS, Case, Framework
 from mlsd.store import AnswerRow, SessionRow, Store
 
 SESSION_TEMPLATE = "session.md.j2"
+MAX_TEMPLATE_BYTES = 1_000_000
 CHEATSHEET_TEMPLATE = "cheatsheet.md.j2"
 MAIN_KINDS = ("answer", "skip", "unanswered")
 
@@ -46,8 +48,10 @@ def resolve_session(store: Store, ref: str | None) -> SessionRow:
             raise UserError("no sessions yet; start one with `mlsd practice CASE`")
         return row
     text = ref.strip().lstrip("#")
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):  # '²' is a digit to isdigit() but not to int()
         raise UserError(f"'{ref}' is not a session; give a session number (see `mlsd history`) or 'last'")
+    if len(text) > 19:  # past SQLite's integers; int() of thousands of digits even raises
+        raise UserError(f"no session {text[:20]}…; see `mlsd history`")
     try:
         return store.session(int(text))
     except KeyError:
@@ -339,9 +343,10 @@ def cheatsheet_view(case: Case, framework: Framework, *, with_model_answers: boo
 
 def _environment(search: list[Path]):
     from jinja2 import FileSystemLoader, StrictUndefined
-    from jinja2.sandbox import SandboxedEnvironment
 
-    env = SandboxedEnvironment(
+    from mlsd.sandbox import BudgetedSandbox
+
+    env = BudgetedSandbox(
         loader=FileSystemLoader([str(p) for p in search]),
         autoescape=False,  # markdown, not HTML
         undefined=StrictUndefined,  # a typo in a template is an error with a line, not a blank
@@ -351,7 +356,16 @@ def _environment(search: list[Path]):
     )
     env.filters.update(pct=fmt_pct, duration=fmt_duration, num=format_value, cell=md_cell, quote=md_quote,
                        fence=md_fence)
+    env.guard_filters()
     return env
+
+
+def _render(env, name: str, view: dict) -> str:
+    """Render a template under the sandbox's time and size budget, fitted to this view's data."""
+    from mlsd.sandbox import render_budgeted
+
+    env.fit_to(view)
+    return _tidy(render_budgeted(env.get_template(name), view))
 
 
 def _template_line(exc: BaseException, filename: str) -> int | None:
@@ -377,21 +391,25 @@ def render(view: dict, default_name: str, template: Path | None = None) -> str:
     """
     from jinja2 import TemplateNotFound, TemplateSyntaxError
 
+    from mlsd.sandbox import TemplateBudgetError
+    from mlsd.textfile import TextFileError, read_text
+
     shipped = paths.shipped_templates_dir()
     if template is None:
-        return _tidy(_environment([shipped]).get_template(default_name).render(**view))
+        return _render(_environment([shipped]), default_name, view)
     path = Path(template).expanduser()
     try:
-        path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise UserError(f"cannot read template {path}: not UTF-8 text") from None
-    except OSError as exc:
-        raise UserError(f"cannot read template {path}: {exc.strerror or exc}") from None
+        read_text(path, MAX_TEMPLATE_BYTES)  # a regular UTF-8 file of sane size, or one line saying why
+    except TextFileError as exc:
+        raise UserError(f"cannot read template {path}: {exc.reason}") from None
     env = _environment([path.resolve().parent, shipped])
     filename = str(path.resolve())
     try:
-        compiled = env.get_template(path.name)
-        return _tidy(compiled.render(**view))
+        return _render(env, path.name, view)
+    except TemplateBudgetError as exc:
+        line = _template_line(exc, filename)
+        where = f"{path}:{line}" if line else str(path)
+        raise UserError(f"{where}: template stopped: {exc}") from None
     except TemplateSyntaxError as exc:
         where = exc.filename or filename
         raise UserError(f"{where}:{exc.lineno}: template syntax error: {exc.message}") from None
@@ -477,67 +495,92 @@ def default_cheatsheet_filename(case: Case) -> str:
     return f"mlsd-{case.id}-cheatsheet.md"
 
 
-def _target(out: Path | None, default_name: str) -> Path:
+def _target(out: Path | str | None, default_name: str) -> Path:
+    """Where to write: `out` itself, or `default_name` inside it when `out` is a folder (an
+    existing one, or one written with a trailing slash, `-o notes/`, which is created)."""
     if out is None:
         return Path(default_name)
-    if out.is_dir():
-        return out / default_name
-    return out
+    raw = str(out)
+    folder = Path(raw).expanduser()
+    if raw.endswith(("/", os.sep)) or folder.is_dir():
+        return folder / default_name
+    return folder
 
 
-def _write(path: Path, text: str) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
+def _write(path: Path, text: str, force: bool = False) -> None:
+    from mlsd.outfile import write_file
+
+    write_file(path, text, force=force)
 
 
 def export_session(store: Store, session: SessionRow, case: Case | None, framework: Framework | None, *,
-                   out: Path | None = None, to_stdout: bool = False, template: Path | None = None,
+                   out: Path | str | None = None, to_stdout: bool = False, template: Path | None = None,
                    with_model_answers: bool = False, plots: bool = True, tz: tzinfo | None = None,
                    plot_source: PlotSource = rerun_plot,
-                   on_plot: Callable[[dict], None] | None = None) -> Exported:
+                   on_plot: Callable[[dict], None] | None = None, force: bool = False) -> Exported:
     """Write a session's notes as markdown (and its lab plots as PNGs beside it).
 
     With `to_stdout`, nothing is written and no plots are drawn; the caller
     prints `Exported.markdown`. `on_plot(lab)` is called before each plot is
     drawn (re-running a lab can take seconds; the CLI shows a status).
+    Files are written whole or not at all, an existing one only with `force`
+    (mlsd.outfile); every target is checked before any work is done.
     """
+    from mlsd.outfile import check_target, place, temporary_beside
+
     view = session_view(store, session, case, framework, with_model_answers=with_model_answers, tz=tz)
     path = None if to_stdout else _target(out, default_session_filename(session))
+    if path is not None:
+        check_target(path, force)
     drawn: list[Path] = []
     notes: list[str] = []
-    if path is not None and plots and view["labs"]:
-        runs = store.lab_runs(session.id)
-        stem = path.stem
-        used: set[str] = set()
-        for run, lab in zip(runs, view["labs"]):
-            name = f"{stem}-{lab['id']}.png"
-            if name in used:
-                name = f"{stem}-{lab['id']}-{lab['number']}.png"
-            used.add(name)
-            if on_plot is not None:
-                on_plot(lab)
-            note = _draw(run, lab, path.parent / name, plot_source)
-            if note:
-                lab["plot_note"] = note
-                notes.append(f"{lab['id']}: {note}")
-            else:
-                lab["plot"] = name
-                drawn.append(path.parent / name)
-    markdown = render(view, SESSION_TEMPLATE, template)
-    if path is not None:
-        _write(path, markdown)
+    pending: list[tuple[Path, Path]] = []  # (temporary, final) plots, placed once the notes are written
+    try:
+        if path is not None and plots and view["labs"]:
+            runs = store.lab_runs(session.id)
+            stem = path.stem
+            used: set[str] = set()
+            for run, lab in zip(runs, view["labs"]):
+                name = f"{stem}-{lab['id']}.png"
+                if name in used:
+                    name = f"{stem}-{lab['id']}-{lab['number']}.png"
+                used.add(name)
+                final = path.parent / name
+                check_target(final, force)
+                if on_plot is not None:
+                    on_plot(lab)
+                temporary = temporary_beside(final)
+                pending.append((temporary, final))
+                note = _draw(run, lab, temporary, plot_source)
+                if note:
+                    lab["plot_note"] = note
+                    notes.append(f"{lab['id']}: {note}")
+                else:
+                    lab["plot"] = name
+                    drawn.append(final)
+        markdown = render(view, SESSION_TEMPLATE, template)
+        if path is not None:
+            _write(path, markdown, force)
+            for temporary, final in pending:
+                if final in drawn:
+                    place(temporary, final, force)
+    finally:
+        for temporary, _ in pending:
+            temporary.unlink(missing_ok=True)
     return Exported(markdown, path, drawn, notes)
 
 
-def export_cheatsheet(case: Case, framework: Framework, *, out: Path | None = None, to_stdout: bool = False,
-                      template: Path | None = None, with_model_answers: bool = False) -> Exported:
-    """Write a case's one-page study note as markdown."""
-    view = cheatsheet_view(case, framework, with_model_answers=with_model_answers)
-    markdown = render(view, CHEATSHEET_TEMPLATE, template)
+def export_cheatsheet(case: Case, framework: Framework, *, out: Path | str | None = None, to_stdout: bool = False,
+                      template: Path | None = None, with_model_answers: bool = False,
+                      force: bool = False) -> Exported:
+    """Write a case's one-page study note as markdown (whole or not at all; an existing file only with `force`)."""
+    from mlsd.outfile import check_target
+
     path = None if to_stdout else _target(out, default_cheatsheet_filename(case))
     if path is not None:
-        _write(path, markdown)
+        check_target(path, force)
+    view = cheatsheet_view(case, framework, with_model_answers=with_model_answers)
+    markdown = render(view, CHEATSHEET_TEMPLATE, template)
+    if path is not None:
+        _write(path, markdown, force)
     return Exported(markdown, path)

@@ -14,7 +14,8 @@ from mlsd.errors import UnknownCase, UserError
 
 def export(
     session_ref: Annotated[Optional[str], typer.Argument(metavar="SESSION|last", help="Session number from `mlsd history`, or 'last' (the default).", show_default=False)] = None,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Markdown file or folder to write ('-' for stdout). Default: mlsd-CASE-session-N.md here.", show_default=False)] = None,
+    output: Annotated[Optional[str], typer.Option("--output", "-o", metavar="PATH", help="Markdown file or folder to write ('-' for stdout; a trailing '/' makes a folder). Default: mlsd-CASE-session-N.md here.", show_default=False)] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file (or replace a symbolic link itself; its target is never written).")] = False,
     template: Annotated[Optional[Path], typer.Option("--template", "-t", help="Your own jinja2 template (start from a copy of the shipped one).", show_default=False)] = None,
     with_model_answers: Annotated[bool, typer.Option("--with-model-answers", help="Add each step's model answer.")] = False,
     case_id: Annotated[Optional[str], typer.Option("--case", help="Write this case's one-page cheat sheet instead of a session.", show_default=False)] = None,
@@ -27,12 +28,14 @@ def export(
 
     With --case, write a case's one-page cheat sheet instead: key concepts, red flags, trade-offs, references.
 
-    Examples: mlsd export · mlsd export 12 -o notes.md --with-model-answers · mlsd export --case ctr
+    Files are written whole or not at all; an existing file is kept unless you pass --force.
+
+    Examples: mlsd export · mlsd export 12 -o notes.md --with-model-answers · mlsd export --case ctr -o notes/
     """
     from mlsd import export as exporter
 
     ctx = Context()
-    to_stdout = output is not None and str(output) == "-"
+    to_stdout = output is not None and output == "-"
     out = None if to_stdout else output
     loaded = catalog(cases_dir, ctx)
     if case_id is not None:
@@ -40,7 +43,7 @@ def export(
             raise UserError("give a session or --case, not both")
         case = loaded.case(case_id)
         done = exporter.export_cheatsheet(case, loaded.framework_for(case), out=out, to_stdout=to_stdout,
-                                          template=template, with_model_answers=with_model_answers)
+                                          template=template, with_model_answers=with_model_answers, force=force)
     else:
         store = open_store()
         try:
@@ -57,6 +60,7 @@ def export(
                     store, session, case, framework, out=out, to_stdout=to_stdout, template=template,
                     with_model_answers=with_model_answers, plots=not no_plots,
                     on_plot=lambda lab: status.update(f"Drawing the plot of {lab['id']} (seed {lab['seed']})…"),
+                    force=force,
                 )
         finally:
             store.close()
