@@ -2,11 +2,15 @@
 
 Every answer is written (and committed) the moment it is entered, so a
 Ctrl-C or a closed terminal loses nothing. The schema is versioned with
-`PRAGMA user_version` and migrated in code by numbered functions.
+`PRAGMA user_version` and migrated in code by numbered functions, all in one
+exclusive transaction. A database that cannot be opened, read or written
+(damaged, newer, locked, read-only, disk full) is a StoreError: one line
+that says what to do.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import sqlite3
 import time
@@ -15,10 +19,30 @@ from pathlib import Path
 from typing import Any, Callable
 
 from mlsd import paths
+from mlsd.errors import UserError
+
+BUSY_TIMEOUT = 10.0  # seconds to wait for another mlsd holding the database
+_MAX_ROWID = 2**63 - 1  # SQLite integers are signed 64-bit
+
+
+class StoreError(UserError):
+    """The user's database cannot be used; the message names it and what to do."""
+
+
+def _script(db: sqlite3.Connection, sql: str) -> None:
+    """Run each statement of `sql` in the current transaction (executescript would commit first)."""
+    statement = ""
+    for line in sql.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            db.execute(statement)
+            statement = ""
+    if statement.strip():
+        db.execute(statement)
 
 
 def _m1_initial(db: sqlite3.Connection) -> None:
-    db.executescript(
+    _script(db, 
         """
         CREATE TABLE sessions (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -59,7 +83,7 @@ def _m1_initial(db: sqlite3.Connection) -> None:
 
 def _m2_disputes(db: sqlite3.Connection) -> None:
     # a user's "I did cover that" on a missed concept, for content authors (`mlsd dev disputes`)
-    db.executescript(
+    _script(db, 
         """
         CREATE TABLE disputes (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -112,16 +136,87 @@ class AnswerRow:
     extra: dict[str, Any]
 
 
-def migrate(db: sqlite3.Connection) -> int:
-    """Bring the database to SCHEMA_VERSION; returns the version it started at."""
+def _newer(version: int, path: Path | None) -> StoreError:
+    where = f"{path}: " if path else ""
+    return StoreError(f"{where}database schema v{version} is newer than this mlsd (v{SCHEMA_VERSION}); "
+                      "upgrade mlsd, or set MLSD_HOME to another folder")
+
+
+def migrate(db: sqlite3.Connection, path: Path | None = None) -> int:
+    """Bring the database to SCHEMA_VERSION; returns the version it started at.
+
+    All pending migrations run in one exclusive transaction that re-reads the
+    version first, so processes opening a new data folder at once migrate it
+    exactly once, and a migration that fails leaves the old schema whole.
+    """
     version = db.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
-        raise RuntimeError(f"database schema v{version} is newer than this mlsd (v{SCHEMA_VERSION}); upgrade mlsd")
-    for number in range(version, SCHEMA_VERSION):
-        with db:
-            MIGRATIONS[number](db)
-            db.execute(f"PRAGMA user_version = {number + 1}")
+        raise _newer(version, path)
+    if version == SCHEMA_VERSION:
+        return version
+    saved = db.isolation_level
+    db.isolation_level = None  # transactions by hand: BEGIN EXCLUSIVE ... COMMIT
+    try:
+        db.execute("BEGIN EXCLUSIVE")
+        try:
+            current = db.execute("PRAGMA user_version").fetchone()[0]  # another process may have won
+            if current > SCHEMA_VERSION:
+                raise _newer(current, path)
+            for number in range(current, SCHEMA_VERSION):
+                MIGRATIONS[number](db)
+                db.execute(f"PRAGMA user_version = {number + 1}")
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+    finally:
+        db.isolation_level = saved
     return version
+
+
+def describe(exc: BaseException, path: Path | None = None) -> StoreError | None:
+    """A sqlite3 or file-system error on the user's database as one StoreError line; None if it is
+    not one (a programming error stays a traceback)."""
+    if isinstance(exc, StoreError):
+        return exc
+    path = path or paths.database_path()
+    if isinstance(exc, OSError):
+        return StoreError(f"cannot use the data folder {path.parent}: {exc.strerror or exc}; "
+                          "set MLSD_HOME to a folder you can write")
+    if not isinstance(exc, sqlite3.DatabaseError) or isinstance(exc, (sqlite3.ProgrammingError,
+                                                                      sqlite3.IntegrityError)):
+        return None
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    message = str(exc)
+    low = message.lower()
+    if "BUSY" in name or "LOCKED" in name or "locked" in low:
+        return StoreError(f"{path} is locked by another program (is another mlsd running?); "
+                          "try again when it has finished")
+    if "FULL" in name or "disk is full" in low:
+        return StoreError(f"cannot save to {path}: the disk is full; free some space and try again "
+                          "(everything saved before is kept; `mlsd resume` continues a practice session)")
+    if "READONLY" in name or "readonly" in low or "read-only" in low:
+        return StoreError(f"{path} is read-only; make it and its folder writable, or set MLSD_HOME to "
+                          "another folder")
+    if "CANTOPEN" in name or "unable to open" in low:
+        return StoreError(f"cannot open {path}; check that its folder exists and is writable, "
+                          "or set MLSD_HOME to another folder")
+    if "NOTADB" in name or "CORRUPT" in name or "not a database" in low or "malformed" in low:
+        return StoreError(f"{path} is damaged or not an mlsd database ({message}); move it aside and mlsd "
+                          "starts a new one, or set MLSD_HOME to another folder")
+    if "IOERR" in name or "i/o error" in low:
+        return StoreError(f"cannot read or write {path} (disk I/O error); check the disk, "
+                          "or set MLSD_HOME to another folder")
+    return StoreError(f"database error in {path}: {message}")
+
+
+def _folder_problem(folder: Path, exc: OSError) -> StoreError:
+    if isinstance(exc, (FileExistsError, NotADirectoryError)) or exc.errno in (errno.EEXIST, errno.ENOTDIR):
+        reason = "a file is in the way (it must be a folder)"
+    else:
+        reason = exc.strerror or str(exc)
+    return StoreError(f"cannot create the data folder {folder}: {reason}; set MLSD_HOME to a folder you can write")
 
 
 class Store:
@@ -132,13 +227,29 @@ class Store:
         self.path = path
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA foreign_keys = ON")
-        migrate(self.db)
+        migrate(self.db, path)
 
     @classmethod
     def open(cls, path: Path | None = None) -> "Store":
+        """Open (creating if need be) the database; every way this can fail is a StoreError."""
         path = path or paths.database_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return cls(sqlite3.connect(str(path), timeout=10), path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _folder_problem(path.parent, exc) from None
+        if path.parent.exists() and not path.parent.is_dir():
+            raise _folder_problem(path.parent, NotADirectoryError(errno.ENOTDIR, "not a folder"))
+        db = None
+        try:
+            db = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT)
+            return cls(db, path)
+        except (sqlite3.Error, OSError) as exc:
+            if db is not None:
+                db.close()
+            problem = describe(exc, path)
+            if problem is None:
+                raise
+            raise problem from None
 
     @classmethod
     def memory(cls) -> "Store":
@@ -176,6 +287,8 @@ class Store:
             self.db.execute("UPDATE sessions SET meta = ? WHERE id = ?", (json.dumps(meta), session_id))
 
     def session(self, session_id: int) -> SessionRow:
+        if not -_MAX_ROWID - 1 <= session_id <= _MAX_ROWID:  # no such row, and SQLite cannot take the number
+            raise KeyError(session_id)
         row = self.db.execute("SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()
         if row is None:
             raise KeyError(session_id)
@@ -189,7 +302,8 @@ class Store:
             args.append(case_id)
         sql += " ORDER BY started_at DESC, id DESC"
         if limit:
-            sql += f" LIMIT {int(limit)}"
+            sql += " LIMIT ?"
+            args.append(max(0, min(int(limit), _MAX_ROWID)))
         return [_session(r) for r in self.db.execute(sql, args)]
 
     def last_unfinished(self, modes: tuple[str, ...] = ("practice", "review")) -> SessionRow | None:
@@ -273,16 +387,29 @@ class Store:
 
     def lab_runs(self, session_id: int) -> list[dict]:
         rows = self.db.execute("SELECT * FROM lab_runs WHERE session_id = ? ORDER BY id", (session_id,))
-        return [dict(lab_id=r["lab_id"], seed=r["seed"], result=json.loads(r["result"]), created_at=r["created_at"])
+        return [dict(lab_id=r["lab_id"], seed=r["seed"], result=_json(r["result"], {}), created_at=r["created_at"])
                 for r in rows]
+
+
+def _json(text: str | None, default: Any) -> Any:
+    """A stored JSON column; a damaged value (edited by hand, cut short) reads as the default,
+    so one bad row does not stop history, stats or export."""
+    if not text:
+        return default
+    try:
+        value = json.loads(text)
+    except (ValueError, TypeError, RecursionError):
+        return default
+    return value if isinstance(value, type(default)) or default is None else default
 
 
 def _session(row: sqlite3.Row) -> SessionRow:
     return SessionRow(row["id"], row["case_id"], row["framework"], row["mode"], row["level"], row["started_at"],
-                      row["finished_at"], row["total"], row["minutes"], json.loads(row["meta"] or "{}"))
+                      row["finished_at"], row["total"], row["minutes"], _json(row["meta"], {}))
 
 
 def _answer(row: sqlite3.Row) -> AnswerRow:
+    grade = _json(row["grade"], None)
     return AnswerRow(row["id"], row["session_id"], row["step"], row["kind"], row["text"], row["score"],
-                     json.loads(row["grade"]) if row["grade"] else None, row["seconds"], row["created_at"],
-                     json.loads(row["extra"] or "{}"))
+                     grade if isinstance(grade, dict) else None, row["seconds"], row["created_at"],
+                     _json(row["extra"], {}))

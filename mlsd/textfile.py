@@ -24,8 +24,7 @@ class TextFileError(UserError):
         self.source = source
         self.line = line or 1
         self.reason = message
-        where = f"{source}:{line}" if line else source
-        super().__init__(f"{where}: {message}")
+        super().__init__(f"{source}:{line}: {message}" if line else f"cannot read {source}: {message}")
 
 
 def _size(limit: int) -> str:

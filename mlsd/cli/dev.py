@@ -27,9 +27,11 @@ def check(
     follow-ups, red flags or concepts at every level. Example: mlsd dev check cases/ctr.yaml
     """
     from mlsd import paths
+    from mlsd.cli.common import check_level
     from mlsd.content_checks import check_case, lab_id_problems
     from mlsd.loader import check_case_file, load_frameworks
 
+    level = check_level(level)
     ctx = Context()
     files = list(targets) if targets else sorted(paths.shipped_cases_dir().glob("*.yaml"))
     frameworks, problems = load_frameworks()
