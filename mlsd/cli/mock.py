@@ -33,9 +33,13 @@ def mock(
     from mlsd.mock import MockInterview, check_minutes
     from mlsd.tui.mock import run_mock
 
+    import sys
+
     ctx = Context()
     level = check_level(level)
     minutes = check_minutes(minutes)
+    if sys.stdin is None:
+        raise UserError("standard input is closed: a mock interview needs a terminal (or answers piped in)")
     if case_id and random_case:
         raise UserError("give a case or --random, not both")
     loaded = catalog(cases_dir, ctx)
