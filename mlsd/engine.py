@@ -16,6 +16,9 @@ from mlsd.schema import Case, Framework, FrameworkStep
 from mlsd.store import AnswerRow, SessionRow, Store
 
 
+FOLLOWUP_DRAFT = "followup:"  # the drafts key of a follow-up reply being typed, before the step id
+
+
 @dataclass(frozen=True)
 class ScoreRow:
     step: str
@@ -195,11 +198,64 @@ class SessionEngine:
 
     def save_draft(self, step_id: str, text: str) -> None:
         """Keep half-typed text so an interrupted answer comes back on resume."""
-        if text.strip():
+        text = text.rstrip("\n")
+        if text.strip() and self.session_drafts().get(step_id) != text:
             self.store.update_meta(self.id, drafts={**self.session_drafts(), step_id: text})
 
+    def answer_for_editing(self, step_id: str) -> str:
+        """The text to edit when the user goes back to a step: its unfinished draft, else its
+        answer with the follow-up replies it was graded with, so an edit adds to it."""
+        draft = self.draft(step_id)
+        if draft.strip():
+            return draft
+        main, followups = self.step_rows(step_id)
+        if main is None:
+            return ""
+        parts = [main.text.strip()] + [row.text.strip() for row in followups]
+        return "\n\n".join(p for p in parts if p)
+
+    # follow-up replies being typed are kept under their own key, with the probe they answer
+    def save_followup_draft(self, step_id: str, probe: str, text: str) -> None:
+        drafts = self.session_drafts()
+        value = {"question": probe, "text": text.rstrip("\n")}
+        if text.strip() and drafts.get(FOLLOWUP_DRAFT + step_id) != value:
+            self.store.update_meta(self.id, drafts={**drafts, FOLLOWUP_DRAFT + step_id: value})
+
+    def clear_followup_draft(self, step_id: str) -> None:
+        self.clear_draft(FOLLOWUP_DRAFT + step_id)
+
+    def recover_followup_drafts(self) -> list[str]:
+        """Store the follow-up replies an earlier sitting left half-typed (a kill, a lost
+        terminal) as replies, regrade their steps, and return those step ids."""
+        recovered = []
+        for key, value in self.session_drafts().items():
+            if not key.startswith(FOLLOWUP_DRAFT) or not isinstance(value, dict):
+                continue
+            step_id = key[len(FOLLOWUP_DRAFT):]
+            main, _ = self.step_rows(step_id)
+            if main is not None and main.kind == "answer" and str(value.get("text", "")).strip():
+                self.add_followup(step_id, str(value.get("question", "")), str(value["text"]).strip(),
+                                  extra={"interrupted": True})
+                self.grade_step(step_id)
+                recovered.append(step_id)
+            self.clear_draft(key)
+        return recovered
+
+    def is_empty(self) -> bool:
+        """Nothing typed, run or stored: no answers, no drafts, no lab runs."""
+        return (not self.store.answers(self.id) and not any(self.session_drafts().values())
+                and not self.store.lab_runs(self.id))
+
+    def discard_if_empty(self) -> bool:
+        """Delete the session when nothing was typed in it (a :quit at the first prompt)."""
+        if self.session.finished or not self.is_empty():
+            return False
+        self.store.delete_session(self.id)
+        return True
+
     def draft(self, step_id: str) -> str:
-        return self.session_drafts().get(step_id, "")
+        value = self.session_drafts().get(step_id, "")
+        return value if isinstance(value, str) else ""
 
     def clear_draft(self, step_id: str) -> None:
         drafts = self.session_drafts()
@@ -207,8 +263,9 @@ class SessionEngine:
             drafts.pop(step_id)
             self.store.update_meta(self.id, drafts=drafts)
 
-    def session_drafts(self) -> dict[str, str]:
-        return dict(self.store.session(self.id).meta.get("drafts", {}))
+    def session_drafts(self) -> dict:
+        drafts = self.store.session(self.id).meta.get("drafts")
+        return dict(drafts) if isinstance(drafts, dict) else {}
 
     # ---------------------------------------------------------- results
 

@@ -255,13 +255,47 @@ def _case_follow_up_for(case: Case, step_id: str, concept: Concept, used: set[st
     return None
 
 
-def _probe_text(concept: Concept) -> str:
+# What an interviewer asks after stating what is at stake, by step.
+_PROBE_QUESTIONS = {
+    "requirements": "What would you want to pin down about that before designing?",
+    "framing": "How does that change the way you frame the problem?",
+    "data": "How would your data pipeline deal with that?",
+    "model": "How would that change your model, or how you train it?",
+    "evaluation": "How would you measure that, offline and online?",
+    "serving": "How would your serving path handle that?",
+    "monitoring": "How would you notice that in production, and what would you do?",
+}
+_PROBE_DEFAULT = "How would your design handle that?"
+
+
+def _clauses(why: str) -> list[str]:
+    """The clauses of a concept's `why`, first first, without citations like "(He et al. 2014)"."""
+    import re
+
+    text = re.sub(r"\s*\([^)]*\d{4}[^)]*\)", "", why.strip())
+    out = []
+    for sentence in re.split(r"(?<=[.!?])\s+", text):
+        parts = [p.strip() for p in sentence.split(";") if p.strip()]
+        if parts and len(parts[0]) < 25:  # too short to stand alone: keep the sentence whole
+            parts = [sentence.strip()]
+        out += parts
+    return [c.rstrip(" .;:,") + "." for c in out if c.strip(" .;:,")]
+
+
+def _stake(concept: Concept) -> str:
+    """What is at stake in a concept: the first clause of its `why` that does not name the concept."""
+    clauses = _clauses(concept.why) or [concept.why.strip()]
+    label = concept.label.strip().lower()
+    return next((c for c in clauses if label not in c.lower()), clauses[0])
+
+
+def _probe_text(concept: Concept, step_id: str = "") -> str:
+    """A probe in the interviewer's voice: the concept's own question when it has one, else what
+    is at stake (from its `why`) and a question about it; never its label, which names the answer."""
     hint = concept.hint.strip()
     if hint.endswith("?"):
         return hint
-    label = concept.label.strip()
-    label = label[:1].lower() + label[1:] if not label[:2].isupper() else label
-    return f"What about {label}? Walk me through how it shapes your design."
+    return f"{_stake(concept)} {_PROBE_QUESTIONS.get(step_id, _PROBE_DEFAULT)}"
 
 
 def choose_follow_ups(case: Case, step_id: str, grade: Grade, *, limit: int = 2) -> list[Probe]:
@@ -288,7 +322,7 @@ def choose_follow_ups(case: Case, step_id: str, grade: Grade, *, limit: int = 2)
         authored = _case_follow_up_for(case, step_id, concept, used)
         if authored:
             used.add(authored)
-        probes.append(Probe(authored or _probe_text(concept), concept.id, "missed"))
+        probes.append(Probe(authored or _probe_text(concept, step_id), concept.id, "missed"))
     if not probes and step.follow_ups:
         probes.append(Probe(step.follow_ups[0].strip(), None, "case"))
     return probes

@@ -42,8 +42,9 @@ INTERVIEW_WARNINGS = (300.0, 60.0)  # seconds left in the interview
 STEP_WARNING = 60.0  # warn this long before a step's time is up ...
 STEP_WARNING_SHARE = 0.25  # ... or a quarter of the step's time, whichever is shorter
 LATE_STEP_SHARE = 0.5  # a step that starts behind schedule still gets this share of its budget
-PROBE_MIN_SHARE = 0.15  # follow-ups only with at least this share of the step's budget left
-MAX_PROBES = 2
+PROBE_MIN_SHARE = 0.25  # a follow-up only with at least this share of the step's budget left ...
+PROBE_MIN_SECONDS = 20.0  # ... and at least this long: none when the step's time is almost gone
+MAX_PROBES = 1  # one follow-up per step at most, as a real interviewer has time for
 
 HELP = (
     "finish an answer with a line holding only '.'  ·  '? question' asks the interviewer  ·  "
@@ -98,14 +99,15 @@ class Say:
 class StepReport:
     step_id: str
     title: str
-    status: str  # answered | timed out | skipped | unanswered
+    status: str  # answered | skipped | unanswered (see step_status)
     score: float | None
     seconds: float
-    budget_seconds: float
+    budget_seconds: float  # the time the step was given: its share, plus time saved earlier
     probes: list[str]
     questions: int
     meets_bar: bool
     grade: Grade | None
+    timed_out: bool = False  # the step's time ran out while it was being answered
 
 
 @dataclass
@@ -149,7 +151,7 @@ class MockInterview:
         self.index = 0
         self._t0 = 0.0
         self._end = 0.0
-        self._lines: list[str] = []
+        self._buffer = ""  # the answer or reply being typed; its last line may be unfinished
         self._step_start = 0.0
         self._deadline = 0.0
         self._response_start = 0.0
@@ -185,13 +187,37 @@ class MockInterview:
             return "› "
         return f"[{clock_text(self.step_remaining())} step · {clock_text(self.remaining())} left] › "
 
-    def timeout(self) -> float | None:
-        """Seconds until something is due (a warning, a step's end, the interview's end)."""
+    def toolbar(self) -> str:
+        """One line for a live footer: the clock, and what is due or how to go on."""
+        if self.phase in ("idle", "done"):
+            return ""
+        now = self.now()
+        left = self._end - now
+        clock = f"⏱ {clock_text(self.step_remaining())} step · {clock_text(max(0.0, left))} interview"
+        lead = dict(self._warning_times()).get(f"step-{self.index}", self._deadline)
+        if left <= 60 and self.minutes * 60 > 90:
+            note = "the last minute"
+        elif now >= lead:
+            note = "time to wrap up"
+        elif self.phase == "followup":
+            note = "reply, then '.' · '.' alone passes"
+        else:
+            note = "'.' ends the answer · ? asks · :help"
+        return f"{clock}  │  {note}"
+
+    @property
+    def buffer(self) -> str:
+        """What is typed of the current answer or reply (the last line may be unfinished)."""
+        return self._buffer
+
+    def timeout(self, warnings: bool = True) -> float | None:
+        """Seconds until something is due (a warning, a step's end, the interview's end).
+        `warnings=False`: only the ends (a live footer shows the warnings)."""
         if self.phase in ("idle", "done"):
             return None
         now = self.now()
         due = [self._deadline, self._end]
-        for key, at in self._warning_times():
+        for key, at in self._warning_times() if warnings else []:
             if key not in self._warned:
                 due.append(at)
         return max(0.0, min(due) - now)
@@ -214,13 +240,43 @@ class MockInterview:
         """Start the clock and the session, and put the first question."""
         if self.phase != "idle":
             raise RuntimeError("the interview has already started")
-        meta = {"budgets": {b.step_id: round(b.seconds, 1) for b in self.budgets}}
+        meta = {"budgets": {b.step_id: round(b.seconds, 1) for b in self.budgets}, "allotted": {}}
         self.engine = SessionEngine.start(self.store, self.case, self.framework, level=self.level, mode="mock",
                                           minutes=self.minutes, meta=meta)
         self._t0 = self.now()
         self._end = self._t0 + self.minutes * 60
         self._begin_step()
         return self.engine
+
+    @staticmethod
+    def is_command(line: str) -> bool:
+        """Lines that do something rather than add to the answer: '? question' and ':word'."""
+        return line.startswith("?") or (line.startswith(":") and len(line) > 1 and not line[1].isspace())
+
+    def update(self, text: str) -> None:
+        """The text typed so far of the current answer or reply; kept as a draft at once, so a
+        kill or a lost terminal loses nothing."""
+        if self.phase not in ("answer", "followup") or self.engine is None:
+            return
+        self._buffer = text
+        self._save_draft()
+
+    def _save_draft(self) -> None:
+        assert self.engine is not None
+        step_id = self.budgets[self.index].step_id
+        text = self._text()
+        if not text:
+            return
+        if self.phase == "followup":
+            self.engine.save_followup_draft(step_id, self._probes[self._probe_index].text, text)
+        else:
+            self.engine.save_draft(step_id, text)
+
+    def _clear_drafts(self) -> None:
+        assert self.engine is not None
+        step_id = self.budgets[self.index].step_id
+        self.engine.clear_draft(step_id)
+        self.engine.clear_followup_draft(step_id)
 
     def line(self, text: str) -> None:
         """One line the user entered: answer text, a '?' question, '.' or a ':' command."""
@@ -249,47 +305,54 @@ class MockInterview:
         elif command.startswith(":") and " " not in command and len(command) > 1:
             self._say("notice", f"Unknown command {stripped!r}. {HELP}")
         else:
-            self._lines.append(text.rstrip())
+            kept = self._buffer if not self._buffer or self._buffer.endswith("\n") else self._buffer + "\n"
+            self._buffer = kept + text.rstrip() + "\n"
+            self._save_draft()
         self.tick()  # a line read without a time-out may arrive after a deadline
 
-    def tick(self, partial: str = "") -> str:
+    def tick(self, text: str | None = None) -> None:
         """The clock moved (a read timed out): show due warnings, end the step or the
-        interview when their time is up. Returns the partial line to carry on with
-        ("" when the time-out used it)."""
+        interview when their time is up. `text` is what is typed so far (see `buffer`,
+        which is empty again when the time-out used it)."""
         if self.phase not in ("answer", "followup"):
-            return partial
+            return
+        if text is not None:
+            self._buffer = text
         now = self.now()
         if now >= self._end:
-            if partial.strip():
-                self._lines.append(partial)
             self._time_up_step()
             self._stop("time")
-            return ""
+            return
         if now >= self._deadline:
-            if partial.strip():
-                self._lines.append(partial)
             self._time_up_step()
-            return ""
+            return
         self._warn(now)
-        return partial
 
-    def eof(self, partial: str = "") -> None:
+    def eof(self, text: str | None = None) -> None:
         """The input ended (Ctrl-D at an empty line, or the end of a pipe)."""
         if self.phase not in ("answer", "followup"):
             return
-        if partial.strip():
-            self._lines.append(partial)
+        if text is not None:
+            self._buffer = text
+        if self.engine is not None and not self._text() and self.engine.is_empty():
+            # nothing was ever typed (`mlsd mock ctr </dev/null`): no interview took place
+            self.engine.discard_if_empty()
+            self.phase = "done"
+            self.ended = "no input"
+            return
         self._stop("eof")
 
-    def interrupt(self, partial: str = "") -> None:
-        """Ctrl-C: store what was typed, leave the session unfinished."""
+    def interrupt(self, text: str | None = None) -> None:
+        """Ctrl-C or a lost terminal: store what was typed, and close the interview as stopped:
+        a timed interview cannot be resumed, so it is never left open for `mlsd resume`."""
         if self.engine is None or self.phase not in ("answer", "followup"):
             return
-        if partial.strip():
-            self._lines.append(partial)
+        if text is not None:
+            self._buffer = text
         if self._text():
             self._store_response(extra={"interrupted": True})
-        self.store.update_meta(self.engine.id, ended="interrupted")
+        self._clear_drafts()
+        self.store.update_meta(self.engine.id, ended="interrupted", probes=self._asked, questions=self._questions)
         self.phase = "done"
         self.ended = "interrupted"
 
@@ -299,7 +362,7 @@ class MockInterview:
         self._out.append(Say(kind, text, data))
 
     def _text(self) -> str:
-        return "\n".join(self._lines).strip()
+        return "\n".join(line.rstrip() for line in self._buffer.split("\n")).strip()
 
     def _begin_step(self) -> None:
         budget = self.budgets[self.index]
@@ -307,7 +370,11 @@ class MockInterview:
         planned_end = self._t0 + sum(b.seconds for b in self.budgets[: self.index + 1])
         self._step_start = self._response_start = now
         self._deadline = min(self._end, max(planned_end, now + LATE_STEP_SHARE * budget.seconds))
-        self._lines = []
+        if self.engine is not None:  # the time this step is given (saved time rolls over), for the scorecard and export
+            allotted = dict(self.store.session(self.engine.id).meta.get("allotted") or {})
+            allotted[budget.step_id] = round(self._deadline - now, 1)
+            self.store.update_meta(self.engine.id, allotted=allotted)
+        self._buffer = ""
         self._probes, self._probe_index = [], 0
         self.phase = "answer"
         case_step = self.case.steps.get(budget.step_id)
@@ -331,21 +398,26 @@ class MockInterview:
         step_id = self.budgets[self.index].step_id
         seconds = self.now() - self._response_start
         text = self._text()
-        if self.phase == "followup":
-            probe = self._probes[self._probe_index]
-            more = {**(extra or {}), **({"passed": True} if skipped or not text else {})}
-            self.engine.add_followup(step_id, probe.text, text, seconds=seconds,
-                                     extra={"concept": probe.concept_id, **more})
-            return self.engine.grade_step(step_id)
-        questions = self._questions.get(step_id, 0)
-        if skipped:
-            self.engine.skip(step_id, seconds=seconds, text=text)
-        elif text or (step_id == self.engine.clarify_step and questions):
-            self.engine.add_answer(step_id, text, seconds=seconds, extra={"questions": questions, **(extra or {})})
-            return self.engine.grade_step(step_id)
-        else:
-            self.engine.add_answer(step_id, "", kind="unanswered", seconds=seconds, extra=extra)
-        return None
+        try:
+            if self.phase == "followup":
+                probe = self._probes[self._probe_index]
+                more = {**(extra or {}), **({"passed": True} if skipped or not text else {})}
+                self.engine.add_followup(step_id, probe.text, text, seconds=seconds,
+                                         extra={"concept": probe.concept_id, **more})
+                return self.engine.grade_step(step_id)
+            questions = self._questions.get(step_id, 0)
+            given = {"allotted": round(self._deadline - self._step_start, 1)}
+            if skipped:
+                self.engine.skip(step_id, seconds=seconds, text=text)
+            elif text or (step_id == self.engine.clarify_step and questions):
+                self.engine.add_answer(step_id, text, seconds=seconds,
+                                       extra={"questions": questions, **given, **(extra or {})})
+                return self.engine.grade_step(step_id)
+            else:
+                self.engine.add_answer(step_id, "", kind="unanswered", seconds=seconds, extra={**given, **(extra or {})})
+            return None
+        finally:
+            self._clear_drafts()
 
     def _finish_response(self, *, skipped: bool = False) -> None:
         """The user finished an answer or a follow-up reply ('.' or :skip)."""
@@ -363,11 +435,12 @@ class MockInterview:
         step_id = self.budgets[self.index].step_id
         self._probe_index += 1
         budget = self.budgets[self.index].seconds
-        if self._probe_index < len(self._probes) and self.step_remaining() >= PROBE_MIN_SHARE * budget:
+        room = self.step_remaining() >= max(PROBE_MIN_SECONDS, PROBE_MIN_SHARE * budget)
+        if self._probe_index < len(self._probes) and room:
             probe = self._probes[self._probe_index]
             self._asked.setdefault(step_id, []).append(probe.text)
             self.phase = "followup"
-            self._lines = []
+            self._buffer = ""
             self._response_start = self.now()
             self._say("interviewer", probe.text, probe=True, concept=probe.concept_id)
             return
@@ -451,7 +524,8 @@ class MockInterview:
             main, followups = engine.step_rows(budget.step_id)
             seconds = sum(r.seconds or 0.0 for r in ([main] if main else []) + followups)
             result = engine.grade_step(budget.step_id) if main is not None and main.kind == "answer" else None
-            status = _status(main)
+            status = step_status(main)
+            allotted = float((main.extra.get("allotted") if main is not None else None) or budget.seconds)
             score = result.score if result is not None else None
             if result is None:
                 result_for_gaps = grade(self.case, budget.step_id, "", self.level)
@@ -460,9 +534,10 @@ class MockInterview:
                 texts[budget.step_id] = engine.step_text(budget.step_id)
             grades[budget.step_id] = result_for_gaps
             scores[budget.step_id] = score
-            steps.append(StepReport(budget.step_id, budget.title, status, score, seconds, budget.seconds,
+            steps.append(StepReport(budget.step_id, budget.title, status, score, seconds, allotted,
                                     [r.extra.get("question", "") for r in followups],
-                                    self._questions.get(budget.step_id, 0), False, result))
+                                    self._questions.get(budget.step_id, 0), False, result,
+                                    timed_out=bool(main is not None and main.extra.get("timed_out"))))
         decision = verdict(scores, self.level)
         for row in steps:
             row.meets_bar = row.step_id in decision.met_steps
@@ -477,9 +552,11 @@ class MockInterview:
         return self._report
 
 
-def _status(main: AnswerRow | None) -> str:
+def step_status(main: AnswerRow | None) -> str:
+    """One word per step, the same in the scorecard and the export: answered (time-outs
+    included: what was typed is the answer), skipped or unanswered."""
     if main is None or main.kind == "unanswered":
         return "unanswered"
     if main.kind == "skip":
         return "skipped"
-    return "timed out" if main.extra.get("timed_out") else "answered"
+    return "answered"

@@ -130,11 +130,39 @@ def test_a_case_follow_up_about_the_missed_concept_is_preferred(shipped):
     result = grade(case, "requirements", "We optimise revenue per thousand queries and rank by bid times pCTR.",
                    "senior")
     probes = choose_follow_ups(case, "requirements", result, limit=2)
-    # every probe is either the case's own wording or the concept's nudge, never empty
+    # every probe is the case's own wording, the concept's own question, or what is at stake in the
+    # concept (its `why`) put as a question: never empty, never the old template
     follow_ups = set(case.steps["requirements"].follow_ups)
-    hints = {c.hint for c in case.steps["requirements"].rubric.concepts}
-    assert probes and all(p.text in follow_ups or p.text in hints or p.text.startswith("What about ")
-                          for p in probes)
+    from mlsd.interviewer import _clauses
+
+    concepts = {c.id: c for c in case.steps["requirements"].rubric.concepts}
+    assert probes
+    for p in probes:
+        concept = concepts[p.concept_id]
+        assert (p.text in follow_ups or p.text == concept.hint
+                or p.text.split("? ")[0].rsplit(". ", 1)[0] + "." in _clauses(concept.why))
+        assert p.text.endswith("?") and "Walk me through" not in p.text
+
+
+def test_built_probes_ask_without_naming_the_answer(shipped):
+    """In every shipped case, a probe built for a concept with no question of its own reads as one
+    interviewer question: what is at stake, then a question; never the concept's label."""
+    from mlsd.interviewer import _clauses, _probe_text
+
+    built = 0
+    for case_id in shipped.cases:
+        case = shipped.case(case_id)
+        for step_id, step in case.steps.items():
+            for concept in step.rubric.concepts:
+                if concept.hint.strip().endswith("?"):
+                    continue
+                text = _probe_text(concept, step_id)
+                built += 1
+                assert text.endswith("?") and text.count("?") == 1, text
+                named_everywhere = all(concept.label.lower() in c.lower() for c in _clauses(concept.why))
+                assert named_everywhere or concept.label.lower() not in text.lower(), text
+                assert 30 < len(text) < 320, text
+    assert built > 100
 
 
 # --------------------------------------------------------------- verdict and gaps
@@ -206,6 +234,7 @@ def test_practice_answers_questions_and_counts_them(course_catalog, toy_case):
         "? can we use a GPU",
         "I'd want the revenue goal first.",
         ".",
+        ".",  # passes the interviewer's follow-up
         "Calibration offline, then an A/B test online.",
         ".",
     ])
@@ -219,26 +248,45 @@ def test_practice_answers_questions_and_counts_them(course_catalog, toy_case):
     assert "scale" in {h["id"] for h in main.grade["hit"]}  # but they count toward the step
 
 
-def test_practice_follow_up_is_optional_and_graded_with_its_step(course_catalog, toy_case):
+def test_practice_follow_up_is_answered_at_once_and_graded_with_its_step(course_catalog, toy_case):
     framework = course_catalog.framework_for(toy_case)
     engine, text = run_practice(toy_case, framework, [
         "I'd ask how many requests per second we serve at peak.",
         ".",
-        "> p99 latency must stay under 30 milliseconds",  # at step 2's prompt: the follow-up to step 1
+        "> p99 latency must stay under 30 milliseconds",  # the reply, right after the grade ('> ' is optional)
+        "and we would check it per region.",
+        ".",  # ends the reply like any answer, and moves on
         "Calibration offline, then an A/B test online.",
         ".",
+        "We'd watch revenue per search and latency as guardrails.",  # the last step's follow-up is answered too
+        ".",
     ])
-    assert "Interviewer: What about latency budget? Walk me through how it shapes your design." in text
-    assert "reply at the next prompt with '> …'" in text
+    probe = next(line for line in text.splitlines() if line.startswith("Interviewer: "))
+    assert "Walk me through how it shapes your design" not in probe  # not the old template
+    assert probe.rstrip().endswith("?") and "latency budget" not in probe.lower()  # asks, does not name the answer
+    assert "reply and finish with '.'" in text
     assert "with your follow-up  ✓ Latency budget" in text
     main, followups = engine.step_rows("requirements")
-    assert [(f.text, f.extra["question"]) for f in followups] == [
-        ("p99 latency must stay under 30 milliseconds",
-         "What about latency budget? Walk me through how it shapes your design.")]
+    assert [f.text for f in followups] == ["p99 latency must stay under 30 milliseconds\nand we would check it per region."]
+    assert followups[0].extra["question"] == probe.removeprefix("Interviewer: ").strip()
     assert {"scale", "latency"} <= {h["id"] for h in main.grade["hit"]}
     assert engine.latest()["evaluation"].text == "Calibration offline, then an A/B test online."
-    # the last step's follow-up is shown, not waited for: the scorecard follows at once
+    _, last = engine.step_rows("evaluation")
+    assert [f.text for f in last] == ["We'd watch revenue per search and latency as guardrails."]
     assert "Interviewer: Which guardrails?" in text and "Scorecard" in text
+    assert engine.session.finished
+
+
+def test_practice_follow_up_is_passed_with_a_dot(course_catalog, toy_case):
+    framework = course_catalog.framework_for(toy_case)
+    engine, text = run_practice(toy_case, framework, [
+        "I'd ask how many requests per second we serve at peak.", ".",
+        ".",  # no reply: on to the next step at once
+        "Calibration offline, then an A/B test online.", ".",
+    ])
+    assert not any(r.kind == "followup" for r in engine.store.answers(engine.id))
+    assert engine.latest()["evaluation"].text == "Calibration offline, then an A/B test online."
+    assert "The answer is empty" not in text and engine.session.finished
 
 
 def test_practice_reply_without_a_follow_up_is_explained(course_catalog, toy_case):

@@ -26,6 +26,9 @@ def test_practice_hint_ctrl_c_resume_finish(isolated_home):
     child.sendline("because that sizes the fleet.")
     child.sendline(".")
     child.expect("Clarify requirements: ")
+    child.expect("Interviewer: ")  # a follow-up, answered at once or passed with '.'
+    child.expect("> ")
+    child.sendline(".")
     child.expect("Step 2/2")
     child.expect("› ")
     child.sendline("Calibration matters most")
@@ -50,6 +53,9 @@ def test_practice_hint_ctrl_c_resume_finish(isolated_home):
     child.expect("Calibration matters most")  # the draft comes back
     child.expect("  ")
     child.sendline("and then an A/B test online, since offline gains may not hold.")
+    child.sendline(".")
+    child.expect("Interviewer: Which guardrails?")  # the last step's follow-up can be answered too
+    child.expect("> ")
     child.sendline(".")
     child.expect("Scorecard")
     child.expect(pexpect.EOF)

@@ -28,10 +28,10 @@ def mock(
 
     Examples: mlsd mock ctr · mlsd mock --random --minutes 30 --level staff
     """
-    import random
-
     from mlsd.mock import MockInterview, check_minutes
-    from mlsd.tui.mock import run_mock
+    from mlsd.tui.mock import run_mock, stopped_message
+    from mlsd.tui.picker import pick_case
+    from mlsd.tui.picker import random_case as pick_random
 
     import sys
 
@@ -44,17 +44,27 @@ def mock(
         raise UserError("give a case or --random, not both")
     loaded = catalog(cases_dir, ctx)
     if random_case:
-        if not loaded.cases:
-            raise UserError("no cases to pick from; see `mlsd validate`")
-        case_id = random.choice(sorted(loaded.cases))
+        case_id = pick_random(list(loaded.cases))
     elif not case_id:
-        raise UserError("name a case (see `mlsd list`), or pass --random")
+        case_id = pick_case(ctx, loaded, "mock")
     case = loaded.case(case_id)
     framework = loaded.framework_for(case)
     store = open_store()
     try:
         interview = MockInterview(store, case, framework, level=level, minutes=minutes, clock=ctx.clock)
-        run_mock(ctx, interview, wait_for_ready=ctx.stdin_is_tty)
+        try:
+            run_mock(ctx, interview, wait_for_ready=ctx.stdin_is_tty)
+        except KeyboardInterrupt:
+            # what was typed is stored and the interview closed; printing may fail (a closed terminal)
+            try:
+                ctx.err_console.print(f"[bold red]mlsd:[/] {stopped_message(interview)}", soft_wrap=True,
+                                      highlight=False)
+            except (OSError, ValueError):
+                pass
+            raise typer.Exit(130) from None
+        if interview.ended == "no input":
+            raise UserError("the input ended before anything was typed, so nothing was stored: run mlsd mock "
+                            "in a terminal, or pipe the answer lines in")
     finally:
         store.close()
 

@@ -31,7 +31,9 @@ def read_sheet_source(answers_file: Path | None, ctx: Context) -> tuple[str, str
 
 
 def practice(
-    case_id: Annotated[str, typer.Argument(metavar="CASE", help="Case id, e.g. ctr (see `mlsd list`).")],
+    case_id: Annotated[Optional[str], typer.Argument(metavar="[CASE]", help="Case id, e.g. ctr (see `mlsd list`); "
+                                                     "without one you pick from a list.", show_default=False)] = None,
+    random_case: Annotated[bool, typer.Option("--random", help="Practise a case picked at random.")] = False,
     level: LevelOption = "senior",
     answers_file: Annotated[Optional[Path], typer.Option("--answers-file", "-f", help="Answer from a markdown sheet instead of the keyboard ('-' for stdin).")] = None,
     no_labs: Annotated[bool, typer.Option("--no-labs", help="Do not offer a step's labs after its grade.")] = False,
@@ -44,14 +46,25 @@ def practice(
     `mlsd resume` continues. Without a terminal on stdin, answers are read as a
     markdown sheet from stdin (or --answers-file).
 
-    Examples: mlsd practice ctr · mlsd practice fraud --level staff · mlsd practice ctr -f sheet.md
+    Examples: mlsd practice ctr · mlsd practice · mlsd practice --random --level staff · mlsd practice ctr -f sheet.md
     """
     from mlsd.engine import SessionEngine
     from mlsd.tui.practice import run_from_sheet
 
+    from mlsd.tui.picker import pick_case
+    from mlsd.tui.picker import random_case as pick_random
+
     ctx = Context()
     level = check_level(level)
+    if case_id and random_case:
+        raise UserError("give a case or --random, not both")
     loaded = catalog(cases_dir, ctx)
+    if random_case:
+        case_id = pick_random(list(loaded.cases))
+    elif not case_id:
+        if answers_file is not None or not ctx.stdin_is_tty:
+            raise UserError("name the case the answer sheet is for: mlsd practice CASE -f SHEET (see `mlsd list`)")
+        case_id = pick_case(ctx, loaded, "practice")
     case = loaded.case(case_id)
     framework = loaded.framework_for(case)
     sheet = read_sheet_source(answers_file, ctx)
@@ -98,6 +111,12 @@ def resume(
                 raise UserError(f"no session {session_id}; see `mlsd history`") from None
             if row.finished:
                 raise UserError(f"session {session_id} is already finished; see it with `mlsd history`")
+            if row.mode == "mock":
+                raise UserError(f"session {session_id} is a mock interview, which is not resumed (its clock has "
+                                f"stopped); see it with `mlsd export {session_id}`, or start one: "
+                                f"mlsd mock {row.case_id}")
+            if row.mode == "grade":
+                raise UserError(f"session {session_id} graded an answer sheet; there is nothing to resume")
         if not ctx.stdin_is_tty:
             raise UserError("resume needs a terminal on stdin")
         loaded = catalog(cases_dir, ctx)
@@ -113,13 +132,30 @@ def resume(
 
 
 def _run_until_quit(ctx, engine, offer_labs: bool) -> None:
-    """Run the interactive session; on :quit or Ctrl-C say how to come back (the store has every answer)."""
+    """Run the interactive session; on :quit or Ctrl-C say how to come back (the store has every
+    answer), or drop the session when nothing at all was typed in it."""
     from mlsd.tui.practice import SessionQuit, run_interactive
 
     try:
         run_interactive(ctx, engine, offer_labs=offer_labs)
     except SessionQuit:
-        ctx.console.print(f"[dim]Session {engine.id} saved. Continue with: mlsd resume[/]")
+        if engine.discard_if_empty():
+            ctx.console.print("[dim]Nothing was typed, so no session was kept.[/]")
+        else:
+            ctx.console.print(f"[dim]Session {engine.id} saved. Continue with: mlsd resume {engine.id}[/]")
+    except KeyboardInterrupt:
+        # everything typed is stored already; what is printed now may fail (a closed terminal)
+        from mlsd.tui.signals import held
+
+        with held():
+            dropped = engine.discard_if_empty()
+        message = ("interrupted; nothing was typed, so no session was kept" if dropped else
+                   f"interrupted; nothing typed was lost. Continue with: mlsd resume {engine.id}")
+        try:
+            ctx.err_console.print(f"[bold red]mlsd:[/] {message}", soft_wrap=True, highlight=False)
+        except (OSError, ValueError):
+            pass
+        raise typer.Exit(130) from None
 
 
 def register(app: typer.Typer) -> None:

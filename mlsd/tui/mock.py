@@ -18,65 +18,94 @@ from mlsd.context import Context
 from mlsd.interviewer import STEP_BAR
 from mlsd.mock import HELP, MockInterview, MockReport, Say, clock_text
 from mlsd.render import fmt_score, score_style
-from mlsd.tui.answer_input import LineTimeout
+from mlsd.tui.entry import Request
+from mlsd.tui.signals import held, terminate_as_interrupt
 
 READY_PROMPT = "Press Enter to start the clock (or :q to cancel) "
 
 
 def run_mock(ctx: Context, interview: MockInterview, *, wait_for_ready: bool = True) -> MockReport | None:
-    """Run the interview to its end and show the scorecard; None if cancelled before the start.
+    """Run the interview to its end and show the scorecard; None if cancelled before the start
+    or when the input ended before anything was typed (nothing is stored then).
 
-    Ctrl-C stores what was typed, leaves the session unfinished and re-raises.
+    Ctrl-C (or a lost terminal) stores what was typed, closes the interview as stopped and
+    re-raises; what it prints cannot fail, so a closed terminal loses nothing either.
     """
     console = ctx.console
-    render_intro(console, interview)
+    render_intro(console, interview, live=ctx.editor is not None)
     if wait_for_ready:
         try:
-            ready = ctx.read_line_timed(READY_PROMPT, None, "")
+            ready = ctx.read_entry(Request(prompt=READY_PROMPT, is_command=lambda line: True, timed=True)).line
         except EOFError:
+            ready = ":q"
+        except KeyboardInterrupt:
             ready = ":q"
         if ready.strip().lower() in (":q", ":quit", "q", "quit"):
             console.print(Text("Cancelled before the start; nothing was stored.", style="dim"))
             return None
     interview.start()
-    partial = ""
+    live = ctx.editor is not None
     try:
-        while True:
-            render_says(console, interview.drain())
-            if interview.done:
-                break
-            wait = interview.timeout()
-            if wait is not None and wait <= 0:
-                partial = interview.tick(partial)
-                continue
-            try:
-                line = ctx.read_line_timed(interview.prompt, wait, partial)
-            except LineTimeout as exc:
-                partial = interview.tick(exc.partial)
-                continue
-            except EOFError:
-                interview.eof(partial)
-                partial = ""
-                continue
-            partial = ""
-            interview.line(line)
+        with terminate_as_interrupt():
+            _run_steps(ctx, interview, live)
     except KeyboardInterrupt as exc:
-        interview.interrupt(getattr(exc, "partial", "") or partial)
-        render_says(console, interview.drain())
+        with held():  # stored first, and whole: the terminal may be gone, and more signals may follow
+            interview.interrupt(getattr(exc, "text", None))
         if interview.engine is not None:
-            console.print(Text(f"Interview stopped. What you typed is saved in session {interview.engine.id} "
-                               f"(mlsd history); a timed interview cannot be resumed: start a new one with "
-                               f"mlsd mock {interview.case.id}.", style="dim"))
+            _quietly(lambda: render_says(console, interview.drain()))
         raise
+    if interview.ended == "no input":
+        return None
     report = interview.report()
     render_report(console, report)
     return report
 
 
+def _run_steps(ctx: Context, interview: MockInterview, live: bool) -> None:
+    """Read entries and feed them to the interview until it is done."""
+    console = ctx.console
+    while True:
+        render_says(console, interview.drain())
+        if interview.done:
+            break
+        wait = interview.timeout(warnings=not live)
+        if wait is not None and wait <= 0:
+            interview.tick()
+            continue
+        entry = ctx.read_entry(Request(
+            prompt="› " if live else interview.prompt, initial=interview.buffer, timeout=wait,
+            is_command=interview.is_command, on_draft=interview.update,
+            toolbar=interview.toolbar if live else None, timed=True))
+        if entry.kind == "timeout":
+            interview.tick(entry.text)
+        elif entry.kind == "eof":
+            interview.eof(entry.text)
+        else:
+            interview.update(entry.text)
+            interview.line("." if entry.kind == "finish" else entry.line)
+
+
+def stopped_message(interview: MockInterview) -> str:
+    """The one thing said when a mock is stopped with Ctrl-C."""
+    if interview.engine is None:
+        return "Stopped before the start; nothing was stored."
+    return (f"Interview stopped; what you typed is saved in session {interview.engine.id} (mlsd history, "
+            f"mlsd export {interview.engine.id}). A timed interview is not resumed: start a new one with "
+            f"mlsd mock {interview.case.id}.")
+
+
+def _quietly(action) -> None:
+    """Print what can be printed; a closed terminal (EIO) must not hide that the text was saved."""
+    try:
+        action()
+    except (OSError, ValueError):
+        pass
+
+
 # ------------------------------------------------------------------ rendering
 
 
-def render_intro(console: Console, interview: MockInterview) -> None:
+def render_intro(console: Console, interview: MockInterview, live: bool = False) -> None:
     case = interview.case
     plan = "  ·  ".join(f"{b.title} {clock_text(b.seconds)}" for b in interview.budgets)
     body = Group(
@@ -88,8 +117,9 @@ def render_intro(console: Console, interview: MockInterview) -> None:
                       "as in a real interview."),
         Text(""),
         Text(f"Plan: {plan}", style="dim"),
-        Text("The prompt shows the time left: [this step · the interview]. Time you save on a step "
-             "rolls over to the next ones.", style="dim"),
+        Text(("The bar at the bottom shows the time left for this step and the interview, live. " if live else
+              "The prompt shows the time left: [this step · the interview]. ") +
+             "Time you save on a step rolls over to the next ones.", style="dim"),
         Text(HELP, style="dim"),
     )
     console.print(Panel(body, title=Text(f"Mock interview · {case.title} · {interview.level} bar"),
@@ -116,9 +146,11 @@ def render_say(console: Console, say: Say) -> None:
         console.print(Text(say.text, style="dim"))
 
 
-def _time_cell(seconds: float, budget: float) -> Text:
-    over = seconds > budget * 1.05
-    return Text(f"{clock_text(seconds)} / {clock_text(budget)}", style="yellow" if over else "")
+def _time_cell(seconds: float, budget: float, timed_out: bool = False) -> Text:
+    """Time used of the time given (m:ss, as everywhere); ⏱ when the step's time ran out."""
+    over = timed_out or seconds > budget * 1.05
+    return Text(f"{clock_text(seconds)} / {clock_text(budget)}" + (" ⏱" if timed_out else ""),
+                style="yellow" if over else "")
 
 
 def render_report(console: Console, report: MockReport) -> None:
@@ -133,12 +165,13 @@ def render_report(console: Console, report: MockReport) -> None:
     for step in report.steps:
         mark = ("✓", "green") if step.meets_bar else ("✗", "red")
         score = Text.assemble((fmt_score(step.score), score_style(step.score)), " ", mark)
-        table.add_row(step.title, score, _time_cell(step.seconds, step.budget_seconds), step.status,
+        table.add_row(step.title, score, _time_cell(step.seconds, step.budget_seconds, step.timed_out), step.status,
                       str(len(step.probes) or ""))
     table.add_section()
     table.add_row(Text("Total", style="bold"), Text(fmt_score(report.total) + "  ", style=f"bold {score_style(report.total)}"),
                   f"{clock_text(report.seconds_used)} / {clock_text(report.minutes * 60)}", "", "")
-    table.caption = f"✓ meets the {report.level} bar (a step score of {STEP_BAR:.0%} or more)"
+    table.caption = (f"✓ meets the {report.level} bar (a step score of {STEP_BAR:.0%} or more)  ·  time given "
+                     "includes time saved on earlier steps  ·  ⏱ the step's time ran out")
     table.caption_justify = "left"
     console.print(table)
 

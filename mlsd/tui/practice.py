@@ -13,12 +13,13 @@ from mlsd.interviewer import answer_question, choose_follow_ups
 from mlsd.render import fmt_score, listens_for, render_grade, render_question, render_scorecard, score_style
 from mlsd.schema import Framework
 from mlsd.sheet import parse_sheet
-from mlsd.tui.answer_input import COMMANDS_HELP, AnswerInterrupted, read_answer
+from mlsd.tui.answer_input import COMMANDS_HELP, EDITING_HELP, AnswerInterrupted, read_answer
+from mlsd.tui.signals import held, terminate_as_interrupt
 
 
 PRACTICE_HELP = ("'? question' asks the interviewer (scale, latency, base rates…)  ·  "
-                 "'> reply' answers the interviewer's follow-up to the step before  ·  "
-                 ":why explains the last grade  ·  :covered N marks its missed item N as covered")
+                 "after a grade the interviewer may ask a follow-up: reply and finish with '.', or '.' alone to "
+                 "go on  ·  :why explains the last grade  ·  :covered N marks its missed item N as covered")
 
 
 class SessionQuit(Exception):
@@ -29,21 +30,20 @@ class _Interviewer:
     """Clarifying questions and follow-ups in practice: untimed, and never in the way.
 
     A '?' line is answered from the case's facts and stored (questions count
-    toward the requirements step). After a step's grade the interviewer asks
-    one follow-up aimed at the heaviest concept the answer missed; the user
-    may answer it with '>' lines at the next prompt, and the step is graded
-    again with the reply, or just carry on.
+    toward the requirements step). After a step's grade the interviewer may
+    ask one follow-up aimed at the heaviest concept the answer missed; the
+    user replies at once (finished with '.', like any answer) or passes with
+    '.' alone, and the step is graded again with the reply.
     """
 
     def __init__(self, ctx: Context, engine: SessionEngine):
         self.ctx = ctx
         self.engine = engine
         self.step_id = ""  # the step being answered, for questions
-        self.pending: tuple[str, str, str] | None = None  # (step id, step title, probe)
         self.last: tuple[str, str, Grade] | None = None  # the step graded last, for :why and :covered
 
     def commands(self) -> dict[str, Callable[[str], None]]:
-        return {"?": self.ask, ">": self.reply, ":why": self.why, ":covered": self.covered}
+        return {"?": self.ask, ">": self.reply_too_late, ":why": self.why, ":covered": self.covered}
 
     def graded(self, step_id: str, title: str, result: Grade) -> None:
         self.last = (step_id, title, result)
@@ -85,57 +85,91 @@ class _Interviewer:
             self.engine.add_question(self.step_id, reply.question, reply.to_extra())
         self.ctx.console.print(Text.assemble(("Interviewer: ", "bold magenta"), reply.text))
 
-    def follow_up(self, step_id: str, title: str, result: Grade, last: bool) -> None:
-        probes = choose_follow_ups(self.engine.case, step_id, result, limit=1)
-        self.pending = None
-        if not probes:
-            return
-        console = self.ctx.console
-        console.print(Text.assemble(("Interviewer: ", "bold magenta"), probes[0].text))
-        if last:
-            console.print(Text("(the last step: think it through; `mlsd mock` makes you answer it)", style="dim"))
-            return
-        self.pending = (step_id, title, probes[0].text)
-        console.print(Text(f"(optional: reply at the next prompt with '> …'; it is graded with {title})",
-                           style="dim"))
+    def reply_too_late(self, line: str) -> None:
+        self.ctx.console.print(Text("No follow-up is waiting: the interviewer's follow-ups are answered right "
+                                    "after the grade. This line was not kept as answer text; type it without "
+                                    "the '>' to add it to this answer.", style="yellow"))
 
-    def reply(self, line: str) -> None:
+    def follow_up(self, step_id: str, title: str, result: Grade, on_hint: Callable[[], None]) -> None:
+        """Ask one follow-up on the step just graded and read the reply (or a pass) at once."""
+        asked = {row.extra.get("question") for row in self.engine.store.answers(self.engine.id)
+                 if row.step == step_id and row.kind == "followup"}
+        probes = [p for p in choose_follow_ups(self.engine.case, step_id, result, limit=3) if p.text not in asked]
+        if not probes:  # after :back, a question already answered is not asked again
+            return
         console = self.ctx.console
-        text = line[1:].strip()
-        if self.pending is None:
-            console.print(Text("No follow-up is waiting; '>' answers the interviewer's follow-up.", style="yellow"))
-            return
+        probe = probes[0].text
+        console.print(Text.assemble(("Interviewer: ", "bold magenta"), probe))
+        console.print(Text(f"(optional: reply and finish with '.', graded with {title}; '.' alone goes on)",
+                           style="dim"))
+        commands = {"?": self.ask, ":why": self.why, ":covered": self.covered}
+        engine = self.engine
+        try:
+            outcome = read_answer(self.ctx, on_hint=on_hint, prompt="> ", allow_empty=True,
+                                  on_line=lambda text: engine.save_followup_draft(step_id, probe, text),
+                                  extra_commands=commands)
+        except AnswerInterrupted as exc:
+            with held():  # stored whole before anything else: the terminal may be gone
+                if exc.text.strip():  # what was typed of the reply counts, like any answer text
+                    engine.add_followup(step_id, probe, _reply_text(exc.text), extra={"interrupted": True})
+                    engine.grade_step(step_id)
+                engine.clear_followup_draft(step_id)
+            raise
+        if outcome.action == "quit":
+            if outcome.text.strip():
+                engine.add_followup(step_id, probe, _reply_text(outcome.text), extra={"ended": "quit"})
+                engine.grade_step(step_id)
+            engine.clear_followup_draft(step_id)
+            raise SessionQuit()
+        text = _reply_text(outcome.text) if outcome.action in ("submit", "back") else ""
+        engine.clear_followup_draft(step_id)
         if not text:
-            console.print(Text("Write your reply after the '>', on one or more '>' lines.", style="yellow"))
             return
-        step_id, title, probe = self.pending
-        main, _ = self.engine.step_rows(step_id)
+        main, _ = engine.step_rows(step_id)
         before = main.score if main is not None else None
         hit_before = {h["id"] for h in (main.grade or {}).get("hit", [])} if main is not None else set()
-        self.engine.add_followup(step_id, probe, text)
-        result = self.engine.grade_step(step_id)
-        if result is None:
+        engine.add_followup(step_id, probe, text)
+        regraded = engine.grade_step(step_id)
+        if regraded is None:
             return
-        self.last = (step_id, title, result)
-        new = [h.label for h in result.hits if h.id not in hit_before]
+        self.last = (step_id, title, regraded)
+        new = [h.label for h in regraded.hits if h.id not in hit_before]
         console.print(Text.assemble(
             (f"{title}: ", "bold"), (f"{fmt_score(before)} → ", "dim"),
-            (fmt_score(result.score), f"bold {score_style(result.score)}"), " with your follow-up",
+            (fmt_score(regraded.score), f"bold {score_style(regraded.score)}"), " with your follow-up",
             (f"  ✓ {', '.join(new)}" if new else "", "green")))
+
+
+def _reply_text(text: str) -> str:
+    """A follow-up reply without the '> ' a user may type out of habit."""
+    lines = [line[1:].lstrip() if line.lstrip().startswith(">") else line for line in text.strip().splitlines()]
+    return "\n".join(lines).strip()
 
 
 def run_interactive(ctx: Context, engine: SessionEngine, start_index: int | None = None,
                     offer_labs: bool = True) -> float | None:
-    """Walk the steps from the first open one; returns the total, or raises SessionQuit."""
+    """Walk the steps from the first open one; returns the total, or raises SessionQuit.
+    Ctrl-C, a closed terminal or SIGTERM keep the half-typed text as a draft and raise KeyboardInterrupt."""
+    with terminate_as_interrupt():
+        return _walk(ctx, engine, start_index, offer_labs)
+
+
+def _walk(ctx: Context, engine: SessionEngine, start_index: int | None, offer_labs: bool) -> float | None:
     console = ctx.console
     steps = engine.steps
+    for step_id in engine.recover_followup_drafts():
+        console.print(Text(f"Your half-typed follow-up reply for {engine.framework.step(step_id).title} was "
+                           "kept and graded with it.", style="dim"))
     index = engine.first_open_index() if start_index is None else start_index
     if index is None:
         index = len(steps)
     console.print(f"[dim]{COMMANDS_HELP}[/]")
     console.print(Text(PRACTICE_HELP, style="dim"))
+    if ctx.editor is not None:
+        console.print(Text(EDITING_HELP, style="dim"))
     console.print()
     interviewer = _Interviewer(ctx, engine)
+    editing = False  # True after :back: the step's earlier answer is in the editor
     while index < len(steps):
         step = steps[index]
         interviewer.step_id = step.id
@@ -150,17 +184,27 @@ def run_interactive(ctx: Context, engine: SessionEngine, start_index: int | None
             else:
                 console.print("[dim]No more hints for this step.[/]")
 
-        draft = engine.draft(step.id)
-        if draft:
-            console.print(Text("Your unfinished answer was kept; carry on typing:", style="dim"))
-            console.print(Text(draft))
+        initial = engine.answer_for_editing(step.id) if editing else engine.draft(step.id)
+        editing = False
+        if initial:
+            main, _ = engine.step_rows(step.id)
+            earlier = main is not None and main.kind == "answer" and not engine.draft(step.id)
+            what = "Your earlier answer" if earlier else "Your unfinished answer"
+            if ctx.editor is not None:
+                console.print(Text(f"{what} is in the editor: change any line, add to it, '.' to submit.",
+                                   style="dim"))
+            else:
+                console.print(Text(f"{what} was kept; carry on typing (it is graded with what you add):",
+                                   style="dim"))
+                console.print(Text(initial))
         started = ctx.clock()
         try:
-            outcome = read_answer(ctx, on_hint=show_hint, initial=draft,
+            outcome = read_answer(ctx, on_hint=show_hint, initial=initial,
                                   on_line=lambda text, s=step.id: engine.save_draft(s, text),
                                   extra_commands=interviewer.commands())
         except AnswerInterrupted as exc:
-            engine.save_draft(step.id, exc.text)
+            with held():  # stored whole before anything else: the terminal may be gone
+                engine.save_draft(step.id, exc.text)
             raise KeyboardInterrupt from None
         seconds = ctx.clock() - started
         if outcome.action == "quit":
@@ -168,10 +212,12 @@ def run_interactive(ctx: Context, engine: SessionEngine, start_index: int | None
             raise SessionQuit()
         if outcome.action == "back":
             engine.save_draft(step.id, outcome.text)
+            if index == 0:
+                console.print(Text("This is the first step; there is no step before it.", style="yellow"))
             index = max(0, index - 1)
+            editing = True
             continue
         if outcome.action == "skip":
-            interviewer.pending = None
             engine.skip(step.id, seconds=seconds)
             console.print(f"[dim]Skipped {step.title}.[/]\n")
             index += 1
@@ -179,7 +225,7 @@ def run_interactive(ctx: Context, engine: SessionEngine, start_index: int | None
         result = engine.submit(step.id, outcome.text, seconds=seconds, extra={"hints_used": shown["n"]})
         render_grade(console, result, step.title)
         interviewer.graded(step.id, step.title, result)
-        interviewer.follow_up(step.id, step.title, result, last=index == len(steps) - 1)
+        interviewer.follow_up(step.id, step.title, result, on_hint=show_hint)
         if offer_labs:
             _offer_labs(ctx, engine, step.id)
         index += 1

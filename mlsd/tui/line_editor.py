@@ -1,0 +1,211 @@
+"""The answer editor on a terminal, built on prompt_toolkit.
+
+One multi-line buffer per entry (see `mlsd.tui.entry`): arrow keys move
+through the whole answer and any line can be edited; a paste of many lines
+lands as it is; Enter on the last line finishes on `.` and hands a command
+line back to the session; Esc Enter (Alt-Enter) finishes the answer as it
+stands. Ctrl-P / Ctrl-N (or Up on a one-line answer) recall earlier lines,
+and a grey suggestion from them is taken with the right arrow. A bottom
+toolbar (the mock's clock) is redrawn every half second without a keypress.
+
+Nothing typed is lost: the whole text goes to `on_draft` after every line
+and after every second of typing, and it travels with the time-out,
+Ctrl-C, a closed terminal (SIGHUP) or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+from typing import Any
+
+from mlsd.tui.entry import FINISH, AnswerInterrupted, Entry, Request, prompt_text
+from mlsd.tui.signals import terminate_as_interrupt
+
+DRAFT_EVERY = 1.0  # seconds of typing between two stored drafts
+_TICK = 0.1  # how often the editor looks at the clock
+
+_LINES: list[str] = []  # lines entered in this process, oldest first: the editor's history
+
+
+def usable(env: dict[str, str] | None = None) -> bool:
+    """Whether the editor can run here: stdin and stdout are terminals of a known kind."""
+    env = os.environ if env is None else env
+    try:
+        ttys = sys.stdin is not None and sys.stdout is not None and sys.stdin.isatty() and sys.stdout.isatty()
+    except (AttributeError, ValueError, OSError):
+        return False
+    return ttys and env.get("TERM", "dumb") not in ("", "dumb") and os.name == "posix"
+
+
+def remember(line: str) -> None:
+    line = line.rstrip()
+    if line.strip() and (not _LINES or _LINES[-1] != line):
+        _LINES.append(line)
+
+
+def read_entry(request: Request) -> Entry:
+    """Edit one entry in the terminal; see `mlsd.tui.entry` for what comes back."""
+    from prompt_toolkit.application import Application
+    from prompt_toolkit.auto_suggest import AutoSuggest, Suggestion
+    from prompt_toolkit.buffer import Buffer
+    from prompt_toolkit.document import Document
+    from prompt_toolkit.filters import Condition, is_done
+    from prompt_toolkit.formatted_text import to_formatted_text
+    from prompt_toolkit.key_binding import KeyBindings
+    from prompt_toolkit.layout import ConditionalContainer, HSplit, Layout, Window
+    from prompt_toolkit.layout.controls import BufferControl, FormattedTextControl
+    from prompt_toolkit.layout.processors import AppendAutoSuggestion
+    from prompt_toolkit.styles import Style
+
+    class _FromEarlierLines(AutoSuggest):
+        def get_suggestion(self, buffer: Any, document: Any) -> Any:
+            typed = document.current_line
+            if not document.is_cursor_at_the_end_of_line or len(typed.strip()) < 2:
+                return None
+            for line in reversed(_LINES):
+                if line.startswith(typed) and line != typed:
+                    return Suggestion(line[len(typed):])
+            return None
+
+    initial = request.initial
+    buffer = Buffer(document=Document(initial, len(initial)), multiline=True, auto_suggest=_FromEarlierLines())
+    saved = {"text": initial, "at": time.monotonic()}
+    recall = {"index": len(_LINES)}
+    deadline = None if request.timeout is None else time.monotonic() + max(0.0, request.timeout)
+    echo: list[str] = []  # a command line to show again once the editor is erased
+
+    def store_draft(force: bool = False) -> None:
+        text = buffer.text
+        if request.on_draft is None or text == saved["text"]:
+            return
+        if force or time.monotonic() - saved["at"] >= DRAFT_EVERY:
+            saved["text"], saved["at"] = text, time.monotonic()
+            request.on_draft(text.rstrip("\n"))
+
+    def done(app: Any, entry: Entry, erase: bool = False) -> None:
+        app.erase_when_done = erase
+        if not app.is_done:
+            app.exit(result=entry)
+
+    kb = KeyBindings()
+
+    @kb.add("enter")
+    def _enter(event: Any) -> None:
+        doc = buffer.document
+        on_last = doc.cursor_position_row == doc.line_count - 1
+        line = doc.current_line
+        stripped = line.strip()
+        above = "\n".join(doc.lines[:-1])
+        if on_last and stripped == FINISH:
+            done(event.app, Entry("finish", above))
+            return
+        if on_last and request.is_command(stripped):
+            remember(stripped)
+            echo.append(stripped)
+            buffer.text = above  # what carries on after the command
+            done(event.app, Entry("command", above, stripped), erase=True)
+            return
+        if on_last:
+            remember(line)
+        buffer.newline(copy_margin=False)
+        recall["index"] = len(_LINES)
+        store_draft(force=True)
+
+    @kb.add("escape", "enter")
+    def _submit(event: Any) -> None:
+        text = buffer.text.rstrip()
+        lines = text.split("\n")
+        if lines and lines[-1].strip() == FINISH:
+            text = "\n".join(lines[:-1])
+        done(event.app, Entry("finish", text))
+
+    @kb.add("c-c")
+    def _interrupt(event: Any) -> None:
+        event.app.exit(exception=AnswerInterrupted(buffer.text))
+
+    @kb.add("c-d")
+    def _eof(event: Any) -> None:
+        doc = buffer.document
+        if doc.is_cursor_at_the_end and not doc.current_line.strip():
+            done(event.app, Entry("eof", buffer.text))
+        else:
+            buffer.delete()
+
+    def _recall(step: int) -> None:
+        index = recall["index"] + step
+        if not 0 <= index <= len(_LINES):
+            return
+        recall["index"] = index
+        doc = buffer.document
+        start = doc.cursor_position - doc.cursor_position_col
+        end = start + len(doc.current_line)
+        new = _LINES[index] if index < len(_LINES) else ""
+        text = doc.text[:start] + new + doc.text[end:]
+        buffer.document = Document(text, start + len(new))
+
+    one_line = Condition(lambda: buffer.document.line_count == 1)
+
+    @kb.add("c-p")
+    @kb.add("up", filter=one_line)
+    def _previous(event: Any) -> None:
+        _recall(-1)
+
+    @kb.add("c-n")
+    @kb.add("down", filter=one_line)
+    def _next(event: Any) -> None:
+        _recall(+1)
+
+    def line_prefix(lineno: int, wrap_count: int) -> Any:
+        if wrap_count:
+            return ""
+        return [("class:prompt", prompt_text(request.prompt) if lineno == 0 else request.continuation)]
+
+    body = Window(BufferControl(buffer, input_processors=[AppendAutoSuggestion()]), get_line_prefix=line_prefix,
+                  wrap_lines=True, dont_extend_height=True)
+    parts: list[Any] = [body]
+    if request.toolbar is not None:
+        bar = request.toolbar
+        parts.append(ConditionalContainer(
+            Window(FormattedTextControl(lambda: to_formatted_text(" " + bar())), height=1, style="class:toolbar"),
+            filter=~is_done))
+    style = Style.from_dict({"toolbar": "reverse", "auto-suggestion": "#888888", "prompt": ""})
+    app: Application = Application(layout=Layout(HSplit(parts)), key_bindings=kb, style=style,
+                                   refresh_interval=0.5 if request.toolbar or callable(request.prompt) else None,
+                                   erase_when_done=False, mouse_support=False)
+
+    async def watch() -> None:
+        while not app.is_done:
+            await asyncio.sleep(_TICK)
+            try:
+                store_draft()
+            except Exception as exc:  # noqa: BLE001 - the store failed: end the entry and say so outside
+                app.exit(exception=exc)
+                return
+            if deadline is not None and time.monotonic() >= deadline:
+                done(app, Entry("timeout", buffer.text))
+                return
+
+    def pre_run() -> None:
+        app.create_background_task(watch())
+
+    try:
+        with terminate_as_interrupt():
+            entry = app.run(pre_run=pre_run, handle_sigint=False, set_exception_handler=False)
+    except AnswerInterrupted:
+        raise
+    except (KeyboardInterrupt, EOFError, OSError):  # Ctrl-C as a signal, SIGHUP, SIGTERM, a closed terminal
+        raise AnswerInterrupted(buffer.text) from None
+    if echo:
+        _echo(prompt_text(request.prompt) + echo[0])
+    return entry
+
+
+def _echo(text: str) -> None:
+    try:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        pass
