@@ -147,44 +147,60 @@ TEMPLATE_SNIPPETS: list[str] = [
 # ------------------------------------------------------------ mutation
 
 
-def mutate_bytes(rng: random.Random, data: bytes, snippets: list[bytes], rounds: int = 3) -> bytes:
-    """A few random edits: insert or splice in a snippet, flip or drop bytes, truncate, repeat a slice."""
-    for _ in range(rng.randint(1, rounds)):
-        op = rng.randrange(7)
+Edit = tuple  # (operation 0-6, position, snippet index, a byte)
+
+
+def apply_edits(data: bytes, edits: list[Edit], snippets: list[bytes]) -> bytes:
+    """Apply edits in order: replace or insert a line (keeping its indentation) with a snippet,
+    set a byte, drop a slice, truncate, repeat a slice, or add a snippet at the start or end.
+    Positions wrap around, so any integers make a valid edit (hypothesis can shrink them)."""
+    for op, position, which, byte in edits:
+        snippet = snippets[which % len(snippets)]
         lines = data.split(b"\n")
-        if op in (0, 1) and lines:  # replace a line, or insert one, keeping its indentation
-            at = rng.randrange(len(lines))
+        if op in (0, 1) and lines:
+            at = position % len(lines)
             indent = lines[at][: len(lines[at]) - len(lines[at].lstrip(b" "))]
-            snippet = rng.choice(snippets)
             piece = b"\n".join(indent + s for s in snippet.split(b"\n"))
             if op == 0:
                 lines[at] = piece
             else:
                 lines.insert(at, piece)
             data = b"\n".join(lines)
-        elif op == 2 and data:  # flip a byte
-            at = rng.randrange(len(data))
-            data = data[:at] + bytes([rng.randrange(256)]) + data[at + 1:]
-        elif op == 3 and data:  # drop a slice
-            at = rng.randrange(len(data))
-            data = data[:at] + data[at + rng.randint(1, 200):]
-        elif op == 4 and data:  # truncate
-            data = data[: rng.randrange(len(data))]
-        elif op == 5 and data:  # repeat a slice
-            at = rng.randrange(len(data))
-            data = data[:at] + data[at:at + rng.randint(1, 400)] * rng.randint(2, 5) + data[at:]
-        else:  # append or prepend a snippet
-            snippet = rng.choice(snippets)
-            data = snippet + b"\n" + data if rng.random() < 0.5 else data + b"\n" + snippet
+        elif op == 2 and data:
+            at = position % len(data)
+            data = data[:at] + bytes([byte % 256]) + data[at + 1:]
+        elif op == 3 and data:
+            at = position % len(data)
+            data = data[:at] + data[at + 1 + byte % 200:]
+        elif op == 4 and data:
+            data = data[: position % len(data)]
+        elif op == 5 and data:
+            at = position % len(data)
+            data = data[:at] + data[at:at + 1 + byte % 400] * (2 + byte % 4) + data[at:]
+        else:
+            data = snippet + b"\n" + data if byte % 2 else data + b"\n" + snippet
     return data
 
 
-def mutate_template(rng: random.Random, base: str, rounds: int = 3) -> str:
+def mutate_bytes(rng: random.Random, data: bytes, snippets: list[bytes], rounds: int = 3) -> bytes:
+    """A few random edits (apply_edits) of `data`."""
+    edits = [(rng.randrange(7), rng.randrange(1 << 30), rng.randrange(len(snippets)), rng.randrange(256))
+             for _ in range(rng.randint(1, rounds))]
+    return apply_edits(data, edits, snippets)
+
+
+def insert_snippets(base: str, edits: list[tuple[int, int]]) -> str:
+    """Insert TEMPLATE_SNIPPETS[which] at each (position, which), positions wrapping around."""
     out = base
-    for _ in range(rng.randint(1, rounds)):
-        at = rng.randrange(len(out) + 1)
-        out = out[:at] + rng.choice(TEMPLATE_SNIPPETS) + out[at:]
+    for position, which in edits:
+        at = position % (len(out) + 1)
+        out = out[:at] + TEMPLATE_SNIPPETS[which % len(TEMPLATE_SNIPPETS)] + out[at:]
     return out
+
+
+def mutate_template(rng: random.Random, base: str, rounds: int = 3) -> str:
+    edits = [(rng.randrange(1 << 30), rng.randrange(len(TEMPLATE_SNIPPETS))) for _ in range(rng.randint(1, rounds))]
+    return insert_snippets(base, edits)
 
 
 def seed_sheet() -> bytes:
