@@ -17,6 +17,7 @@ No terminal here. The mock interview (`mlsd.mock`) and the practice loop
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping
 
@@ -56,7 +57,7 @@ _FILLER = frozenset(
     textmod.stem(w)
     for w in """expect expected know tell give assume assuming typical typically rough roughly approximate
     approximately please guess ok okay sure wonder curious idea exact exactly actual actually like look
-    need want question ask asking say get go kind sort thing things around ballpark estimate
+    need want question ask asking say get go kind sort thing things around ballpark estimate see
     can could we us our happen happens class what whats how hows where wheres who whos there theres it its""".split()
 )
 # Stems a question may use for a term the facts' phrasings use.
@@ -66,6 +67,8 @@ _ALIASES = {
     "big": "size", "larg": "size", "mani": "size",
     "peopl": "user", "custom": "user",
     "imbalanc": "balanc", "skew": "balanc",
+    # asking about timing: "how long until", "how quickly", "how soon" all ask *when*
+    "long": "when", "until": "when", "soon": "when", "quick": "when", "late": "when",
 }
 
 
@@ -187,6 +190,27 @@ def match_facts(case: Case, question: str) -> list[FactMatch]:
     return chosen
 
 
+MAX_FACTS = 3  # facts in one reply, at most
+
+_PARTS = re.compile(r"\s*(?:\band\b|\balso\b|\bplus\b|\bas well as\b|[,;?])\s*", re.IGNORECASE)
+
+
+def _match_parts(case: Case, question: str) -> list[FactMatch]:
+    """Facts for every part of a question that asks several things ("how many users and how many
+    videos"), in the order asked, then what the whole question matches; at most MAX_FACTS."""
+    parts = [part for part in _PARTS.split(question) if _terms(part)]
+    chosen: list[FactMatch] = []
+    if len(parts) > 1:
+        for part in parts:
+            found = match_facts(case, part)
+            if found and all(found[0].fact.id != m.fact.id for m in chosen):
+                chosen.append(found[0])
+    for match in match_facts(case, question):
+        if all(match.fact.id != m.fact.id for m in chosen):
+            chosen.append(match)
+    return chosen[:MAX_FACTS]
+
+
 def answer_question(case: Case, question: str, *, list_topics: bool = False) -> Reply:
     """The interviewer's reply: the matching facts in character, or "make an assumption".
 
@@ -195,7 +219,7 @@ def answer_question(case: Case, question: str, *, list_topics: bool = False) -> 
     question = question.strip().lstrip("?").strip()
     if not question:
         return Reply("", EMPTY_QUESTION_REPLY)
-    matches = match_facts(case, question)
+    matches = _match_parts(case, question)
     if not matches:
         text = NO_FACT_REPLY
         if list_topics and case.facts:

@@ -294,3 +294,19 @@ def test_practice_reply_without_a_follow_up_is_explained(course_catalog, toy_cas
     engine, text = run_practice(toy_case, framework, ["> nothing asked yet", ":skip", ":skip"])
     assert "No follow-up is waiting" in text
     assert not any(r.kind == "followup" for r in engine.store.answers(engine.id))
+
+
+@pytest.mark.parametrize("case_id, question, facts", [
+    ("recs", "how many daily users and how many videos", ["users", "corpus"]),  # each half alone is answered
+    ("ctr", "what is the base click rate and how quickly do we see clicks", ["base-ctr", "label-delay"]),
+    ("ctr", "how long until we know a click happened", ["label-delay"]),  # by meaning, not the key words
+    ("ctr", "what is the label delay", ["label-delay"]),
+    ("recs", "how long do people watch", ["base-rates"]),  # 'how long' is not always about delay
+    ("ctr", "what's the peak QPS, the latency budget and the base rate", ["qps", "latency", "base-ctr"]),
+    ("ctr", "what is the weather like", []),
+])
+def test_every_part_of_a_question_the_facts_cover_is_answered(shipped, case_id, question, facts):
+    reply = answer_question(shipped.case(case_id), question)
+    assert [f.id for f in reply.facts] == facts
+    if len(facts) > 1:  # one line per fact, each named by its topic
+        assert len(reply.text.splitlines()) == len(facts)

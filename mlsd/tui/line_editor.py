@@ -176,6 +176,8 @@ def read_entry(request: Request) -> Entry:
                                    refresh_interval=0.5 if request.toolbar or callable(request.prompt) else None,
                                    erase_when_done=False, mouse_support=False)
 
+    app.renderer.cpr_not_supported_callback = None  # a terminal without cursor reports works as well, unwarned
+
     async def watch() -> None:
         while not app.is_done:
             await asyncio.sleep(_TICK)

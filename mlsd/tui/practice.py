@@ -184,11 +184,13 @@ def _walk(ctx: Context, engine: SessionEngine, start_index: int | None, offer_la
             else:
                 console.print("[dim]No more hints for this step.[/]")
 
-        initial = engine.answer_for_editing(step.id) if editing else engine.draft(step.id)
+        draft = engine.draft(step.id)
+        initial = engine.answer_for_editing(step.id) if editing else draft
+        earlier = bool(initial) and not draft  # a graded answer, being edited after :back
+        if earlier:
+            initial += "\n"  # the cursor on a new line under it: what is typed adds to it
         editing = False
         if initial:
-            main, _ = engine.step_rows(step.id)
-            earlier = main is not None and main.kind == "answer" and not engine.draft(step.id)
             what = "Your earlier answer" if earlier else "Your unfinished answer"
             if ctx.editor is not None:
                 console.print(Text(f"{what} is in the editor: change any line, add to it, '.' to submit.",
