@@ -55,14 +55,16 @@ def sheet_timing(report: Report, catalog, level: str) -> str:
     case_id = next(iter(report.by_case()))
     case = catalog.case(case_id)
     sheet = {r["step"]: r["text"] for r, _ in report.scored if r["case"] == case_id and r["kind"] == "strong"}
-    timings = []
+    timings, cpu = [], []
     for _ in range(20):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         for step_id in case.steps:
             grade(case, step_id, sheet.get(step_id, ""), level)
         timings.append(time.perf_counter() - start)
-    return f"full seven-step sheet ({case_id}): median {statistics.median(timings) * 1000:.1f} ms, " \
-           f"max {max(timings) * 1000:.1f} ms"
+        cpu.append(time.process_time() - start_cpu)
+    # CPU time is what the grader costs; wall time also counts whatever else the machine runs
+    return f"full seven-step sheet ({case_id}): median {statistics.median(timings) * 1000:.1f} ms wall, " \
+           f"{statistics.median(cpu) * 1000:.1f} ms CPU, max {max(timings) * 1000:.1f} ms wall"
 
 
 def main(argv: list[str] | None = None) -> int:

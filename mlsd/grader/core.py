@@ -88,6 +88,7 @@ class Grade:
     notes: list[str] = field(default_factory=list)  # caps applied (stuffing, off-topic), for the report
     breakdown: list[ScorePart] = field(default_factory=list)  # how the score follows from the checklist
     self_assessed: list[str] = field(default_factory=list)  # missed concept ids the user marked covered
+    architecture: dict | None = None  # the answer's sketch graded (mlsd.architecture), when it has one
 
     def explain(self) -> str:
         """The score as arithmetic on the checklist, one part per line."""
@@ -95,6 +96,7 @@ class Grade:
 
     def to_json(self) -> dict:
         """The per-step object of the `mlsd grade --json` contract."""
+        sketch = {"architecture": self.architecture} if self.architecture is not None else {}
         return {
             "step": self.step,
             "score": round(self.score, 4),
@@ -105,6 +107,7 @@ class Grade:
             "advice": self.advice,
             "breakdown": [{"part": p.label, "detail": p.detail, "score": round(p.score, 4)} for p in self.breakdown],
             "self_assessed": list(self.self_assessed),
+            **sketch,
         }
 
 
@@ -263,10 +266,14 @@ def match_phrasings(answer: str, sents: list[textmod.Sentence], phrasings: list[
     for red flags the first match whose clause is not negated."""
     best: _Match | None = None
     dismissed: _Match | None = None
+    everything = textmod.all_terms(sents)
     for phrasing in phrasings:
         terms = textmod.phrase_terms(phrasing)
+        needed = textmod.phrase_term_set(phrasing)
+        if not needed <= everything:
+            continue
         for index, sentence in enumerate(sents):
-            if index in skip:
+            if index in skip or not needed <= sentence.terms:
                 continue
             span = find_claim(sentence, terms) if respect_negation else find_phrase(sentence, terms)
             if span is None:
@@ -293,10 +300,14 @@ def match_phrasings(answer: str, sents: list[textmod.Sentence], phrasings: list[
 def match_dismissal(answer: str, sents: list[textmod.Sentence], phrasings: list[str],
                     skip: frozenset[int] = frozenset()) -> _Match | None:
     """The first place a phrasing is denied or waved away ("no need to recalibrate")."""
+    everything = textmod.all_terms(sents)
     for phrasing in phrasings:
         terms = textmod.phrase_terms(phrasing)
+        needed = textmod.phrase_term_set(phrasing)
+        if not needed <= everything:
+            continue
         for index, sentence in enumerate(sents):
-            if index in skip:
+            if index in skip or not needed <= sentence.terms:
                 continue
             span = find_phrase(sentence, terms)
             if span is not None and is_dismissed(answer, sentence, span):
@@ -551,8 +562,13 @@ def grade(case: Case, step_id: str, text: str, level: str = DEFAULT_LEVEL) -> Gr
     relevance = topics.step_relevance if topics else None
     from mlsd import pitfalls
 
-    return grade_rubric(case.id, step_id, step.rubric, text, level, topic_check=check, relevance=relevance,
-                        red_flags=pitfalls.for_step(step.rubric, step_id), context=_case_rubrics(case))
+    result = grade_rubric(case.id, step_id, step.rubric, text, level, topic_check=check, relevance=relevance,
+                          red_flags=pitfalls.for_step(step.rubric, step_id), context=_case_rubrics(case))
+    if case.architecture is not None and case.architecture.step == step_id:
+        from mlsd.architecture import apply_sketch  # a sketch (arrow lines, Mermaid) counts toward the step
+
+        result = apply_sketch(case, step_id, text, result)
+    return result
 
 
 _RUBRICS: dict[int, tuple[Case, tuple[Rubric, ...]]] = {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import snowballstemmer  # small, pure-Python Snowball (Porter2) stemmer
 
@@ -174,11 +174,26 @@ def phrase_terms(phrase: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))  # keep order, drop repeats
 
 
+@lru_cache(maxsize=50000)
+def phrase_term_set(phrase: str) -> frozenset[str]:
+    return frozenset(phrase_terms(phrase))
+
+
+def all_terms(sents: list["Sentence"]) -> frozenset[str]:
+    """The terms of a whole answer, for a quick 'can this phrasing match at all?'."""
+    return frozenset().union(*(s.terms for s in sents)) if sents else frozenset()
+
+
 @dataclass(frozen=True)
 class Sentence:
     text: str
     start: int
     tokens: tuple[Token, ...]
+
+    @cached_property
+    def terms(self) -> frozenset[str]:
+        """Every term in the sentence: a phrasing can only match if its terms are a subset."""
+        return frozenset(t.term for t in self.tokens)
 
 
 _LIST_START = re.compile(r"^\s*(?:[-*\u2022>#]|\d+[.)])\s*")
