@@ -7,6 +7,7 @@ the same rules for editors (see `mlsd validate --schema`).
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
@@ -185,6 +186,106 @@ class Fact(_Strict):
     answer: str = Field(min_length=1, description="The interviewer's reply, in character.")
 
 
+_NAME_PATTERN = r"^[a-z_][a-z0-9_]*$"
+
+
+class WorkLine(_Strict):
+    """One link of an estimate's worked chain: `name = value`, where value is a number with
+    units (pint syntax: "60000 / s", "5 TB / day") or an expression of earlier names."""
+
+    name: str = Field(pattern=_NAME_PATTERN, description="A name later lines can use, e.g. 'peak_qps'.")
+    value: str | float = Field(description="Number with units, or an expression of earlier names.")
+    note: str = Field(default="", description="Where the number comes from (a fact, an assumption).")
+
+
+class Estimate(_Strict):
+    """A back-of-envelope question: its worked chain must compute to `expected` (checked by
+    `mlsd dev check`); an answer within a factor `tolerance` of it counts as right."""
+
+    id: str = Field(pattern=_ID_PATTERN)
+    step: str = Field(default="requirements", pattern=_ID_PATTERN, description="The step it belongs to.")
+    question: str = Field(min_length=1)
+    unit: str = Field(min_length=1, description="Unit the answer is checked in (pint syntax), e.g. '1/s', 'GB'.")
+    unit_label: str = Field(default="", description="How the unit reads, e.g. 'queries per second'.")
+    facts: list[str] = Field(default_factory=list, description="Ids of the case facts the question needs.")
+    work: list[WorkLine] = Field(min_length=1, description="The worked chain; the last line is the answer.")
+    expected: float = Field(gt=0, description="The answer in `unit`.")
+    tolerance: float = Field(default=2.0, gt=1, le=10, description="Accepted factor either way (2: half to double).")
+    why: str = Field(default="", description="Why an interviewer asks for this number.")
+
+    @model_validator(mode="after")
+    def _names_unique(self) -> "Estimate":
+        names = [line.name for line in self.work]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"work names used twice: {', '.join(dupes)}")
+        return self
+
+
+class Component(_Strict):
+    id: str = Field(pattern=_ID_PATTERN)
+    label: str = Field(min_length=1, description="Name shown in reports and the reference diagram.")
+    names: list[str] = Field(min_length=1, description="What people call it in a sketch; words in any order.")
+    why: str = Field(min_length=1, description="What leaving it out costs; shown when missing.")
+    optional: bool = Field(default=False, description="Good to have; its absence costs no points.")
+
+    @field_validator("names")
+    @classmethod
+    def _names_not_blank(cls, value: list[str]) -> list[str]:
+        return _non_blank(value, "names")
+
+
+_EDGE = re.compile(r"^\s*([a-z0-9][a-z0-9-]*)\s*->\s*([a-z0-9][a-z0-9-]*)\s*$")
+
+
+class Flow(_Strict):
+    """A required order between two components: 'a -> b' holds when the sketch has a path from a to b."""
+
+    edge: str = Field(description="'component-id -> component-id'.")
+    why: str = Field(min_length=1, description="Why the order matters; shown when missing or reversed.")
+    optional: bool = False
+    directed: bool = Field(default=True, description="False: a path either way counts (a lookup, a read).")
+
+    @field_validator("edge")
+    @classmethod
+    def _edge_form(cls, value: str) -> str:
+        if not _EDGE.match(value):
+            raise ValueError(f"edge must read 'component-id -> component-id', not {value!r}")
+        return value
+
+    @property
+    def ends(self) -> tuple[str, str]:
+        found = _EDGE.match(self.edge)
+        assert found is not None
+        return found.group(1), found.group(2)
+
+
+class Architecture(_Strict):
+    """The reference design a sketch (arrow lines or a Mermaid flowchart) is graded against."""
+
+    step: str = Field(default="serving", pattern=_ID_PATTERN, description="The step whose answers carry sketches.")
+    components: list[Component] = Field(min_length=2)
+    edges: list[Flow] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _edges_resolve(self) -> "Architecture":
+        ids = [c.id for c in self.components]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"duplicate component ids: {', '.join(dupes)}")
+        for flow in self.edges:
+            for end in flow.ends:
+                if end not in ids:
+                    raise ValueError(f"edge '{flow.edge}' names unknown component '{end}'")
+        return self
+
+    def component(self, component_id: str) -> Component:
+        for component in self.components:
+            if component.id == component_id:
+                return component
+        raise KeyError(component_id)
+
+
 class Case(_Strict):
     format_version: FormatVersion
     id: str = Field(pattern=_ID_PATTERN)
@@ -198,6 +299,8 @@ class Case(_Strict):
     tradeoffs: list[str] = Field(default_factory=list)
     references: list[Reference] = Field(default_factory=list)
     steps: dict[str, CaseStep] = Field(min_length=1)
+    estimates: list[Estimate] = Field(default_factory=list, description="Back-of-envelope questions (`mlsd estimate`).")
+    architecture: Architecture | None = Field(default=None, description="Reference architecture sketches are graded against.")
 
     @model_validator(mode="after")
     def _references_resolve(self) -> "Case":
@@ -207,6 +310,29 @@ class Case(_Strict):
                 if ref not in known:
                     raise ValueError(f"step '{step_id}' cites unknown reference '{ref}'")
         return self
+
+    @model_validator(mode="after")
+    def _estimates_resolve(self) -> "Case":
+        facts = {f.id for f in self.facts}
+        ids = [e.id for e in self.estimates]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"duplicate estimate ids: {', '.join(dupes)}")
+        for estimate in self.estimates:
+            if estimate.step not in self.steps:
+                raise ValueError(f"estimate '{estimate.id}' belongs to unknown step '{estimate.step}'")
+            for fact in estimate.facts:
+                if fact not in facts:
+                    raise ValueError(f"estimate '{estimate.id}' needs unknown fact '{fact}'")
+        if self.architecture is not None and self.architecture.step not in self.steps:
+            raise ValueError(f"architecture belongs to unknown step '{self.architecture.step}'")
+        return self
+
+    def estimate(self, estimate_id: str) -> Estimate:
+        for estimate in self.estimates:
+            if estimate.id == estimate_id:
+                return estimate
+        raise KeyError(estimate_id)
 
     def reference(self, ref_id: str) -> Reference:
         for ref in self.references:
