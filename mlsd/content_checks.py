@@ -18,6 +18,7 @@ MODEL_ANSWER_MIN = 0.85
 WEAK_ANSWER_MAX = 0.35
 MIN_CONCEPTS = 6
 MIN_RED_FLAGS = 2
+MIN_ESTIMATES = 6
 
 
 @dataclass(frozen=True)
@@ -70,10 +71,33 @@ def one_sentence(case: Case, step_id: str) -> str:
     return found[0].text if found else ""
 
 
+def numbers_and_boxes_problems(case: Case) -> dict[str, list[str]]:
+    """Step id -> problems of the case's estimates (count, units, worked chains that must compute
+    to the expected value) and reference architecture (names that read as their own component, and
+    a sketch of the reference itself grading 100%)."""
+    from mlsd.architecture import reference_self_check
+    from mlsd.estimate import estimate_problems
+
+    first = next(iter(case.steps))
+    found: dict[str, list[str]] = {}
+    home = "requirements" if "requirements" in case.steps else first
+    if len(case.estimates) < MIN_ESTIMATES:
+        found.setdefault(home, []).append(f"needs at least {MIN_ESTIMATES} estimates (has {len(case.estimates)})")
+    for step_id, problem in estimate_problems(case):
+        found.setdefault(step_id, []).append(problem)
+    if case.architecture is None:
+        found.setdefault("serving" if "serving" in case.steps else first, []).append("needs a reference architecture")
+    else:
+        for problem in reference_self_check(case.architecture):
+            found.setdefault(case.architecture.step, []).append(f"architecture: {problem}")
+    return found
+
+
 def check_case(case: Case, level: str = "senior") -> list[StepCheck]:
     results: list[StepCheck] = []
+    extra = numbers_and_boxes_problems(case)
     for step_id, step in case.steps.items():
-        problems: list[str] = []
+        problems: list[str] = list(extra.get(step_id, []))
         if len(step.hints) < 2:
             problems.append(f"needs at least 2 hints (has {len(step.hints)})")
         if len(step.follow_ups) < 2:
