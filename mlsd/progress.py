@@ -153,6 +153,66 @@ class ConceptStat:
 
 
 @dataclass
+class EstimateQuestionStat:
+    case_id: str
+    estimate_id: str
+    tries: int
+    missed: int
+    last_verdict: str
+
+
+@dataclass
+class EstimateProgress:
+    """Back-of-envelope accuracy (`mlsd estimate`): overall, recent, per day and per case."""
+
+    attempts: int = 0
+    right: int = 0
+    recent: float | None = None  # share right of the last RECENT_ESTIMATES answers
+    days: list[tuple[float, int, int]] = field(default_factory=list)  # (first answer that day, answers, right)
+    cases: dict[str, tuple[int, int]] = field(default_factory=dict)  # case -> (answers, right)
+    missed: list[EstimateQuestionStat] = field(default_factory=list)  # questions missed most
+
+    @property
+    def accuracy(self) -> float | None:
+        return self.right / self.attempts if self.attempts else None
+
+    @property
+    def daily(self) -> list[float]:
+        """Share right per day, oldest first (for a trend line)."""
+        return [right / count for _, count, right in self.days]
+
+
+RECENT_ESTIMATES = 10
+
+
+def estimate_progress(log: list, top: int = 5) -> EstimateProgress:
+    """Accuracy over `log` (mlsd.estimate_log attempts, oldest first)."""
+    if not log:
+        return EstimateProgress()
+    result = EstimateProgress(len(log), sum(1 for a in log if a.correct))
+    tail = log[-RECENT_ESTIMATES:]
+    result.recent = sum(1 for a in tail if a.correct) / len(tail)
+    by_day: dict[str, list] = {}
+    for attempt in log:
+        day = datetime.fromtimestamp(attempt.at).strftime("%Y-%m-%d")  # the user's own calendar day
+        by_day.setdefault(day, []).append(attempt)
+    result.days = [(items[0].at, len(items), sum(1 for a in items if a.correct)) for items in by_day.values()]
+    questions: dict[tuple[str, str], EstimateQuestionStat] = {}
+    for attempt in log:
+        count, right = result.cases.get(attempt.case_id, (0, 0))
+        result.cases[attempt.case_id] = (count + 1, right + (1 if attempt.correct else 0))
+        stat = questions.setdefault((attempt.case_id, attempt.estimate_id),
+                                    EstimateQuestionStat(attempt.case_id, attempt.estimate_id, 0, 0, ""))
+        stat.tries += 1
+        stat.missed += 0 if attempt.correct else 1
+        stat.last_verdict = attempt.verdict
+    missed = [s for s in questions.values() if s.missed]
+    missed.sort(key=lambda s: (-s.missed, -s.missed / s.tries, s.case_id, s.estimate_id))
+    result.missed = missed[:top]
+    return result
+
+
+@dataclass
 class Progress:
     attempts: int
     sessions: int  # sessions with at least one step attempt
@@ -160,6 +220,7 @@ class Progress:
     steps: list[StepProgress] = field(default_factory=list)
     weakest: list[StepProgress] = field(default_factory=list)
     concepts: list[ConceptStat] = field(default_factory=list)
+    estimates: EstimateProgress = field(default_factory=EstimateProgress)
 
     def to_json(self) -> dict[str, Any]:
         def iso(ts: float | None) -> str | None:
@@ -180,13 +241,27 @@ class Progress:
             "weakest": [s.step for s in self.weakest],
             "concepts": [{**{k: v for k, v in asdict(c).items() if k != "last_missed"},
                           "miss_rate": rnd(c.miss_rate), "last_missed": iso(c.last_missed)} for c in self.concepts],
+            "estimates": {
+                "attempts": self.estimates.attempts, "right": self.estimates.right,
+                "accuracy": rnd(self.estimates.accuracy), "recent": rnd(self.estimates.recent),
+                "days": [{"date": iso(at), "answers": n, "right": r} for at, n, r in self.estimates.days],
+                "cases": [{"case": cid, "answers": n, "right": r} for cid, (n, r) in sorted(self.estimates.cases.items())],
+                "missed": [asdict(s) for s in self.estimates.missed],
+            },
         }
 
 
 def compute_progress(store: Store, catalog: Catalog | None = None, case_id: str | None = None,
-                     top: int = 10, weakest: int = 3) -> Progress:
-    """Progress per case and per step, the `weakest` steps and the `top` concepts missed most often."""
+                     top: int = 10, weakest: int = 3, estimate_log: list | None = None) -> Progress:
+    """Progress per case and per step, the `weakest` steps and the `top` concepts missed most often;
+    estimation accuracy from `estimate_log` (default: the user's log, mlsd.estimate_log)."""
     cases = {cid: item.case for cid, item in catalog.cases.items()} if catalog else {}
+    if estimate_log is None:
+        from mlsd import estimate_log as log_module
+
+        estimate_log = log_module.attempts(case_id)
+    else:
+        estimate_log = [a for a in estimate_log if case_id is None or a.case_id == case_id]
     attempts = step_attempts(store, cases, case_id)
 
     # cases: finished whole sessions
@@ -240,7 +315,8 @@ def compute_progress(store: Store, catalog: Catalog | None = None, case_id: str 
 
     case_list = sorted(case_rows.values(), key=lambda c: c.case_id)
     sessions = len({a.session_id for a in attempts})
-    return Progress(len(attempts), sessions, case_list, steps, weakest_steps, missed[:top])
+    return Progress(len(attempts), sessions, case_list, steps, weakest_steps, missed[:top],
+                    estimate_progress(estimate_log))
 
 
 # ------------------------------------------------------------ text charts

@@ -20,10 +20,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
 from mlsd.progress import StepAttempt
 
+if TYPE_CHECKING:
+    from mlsd.estimate_log import EstimateAttempt
+
 MAX_STEPS = 2  # steps in one drill: a short session
+ESTIMATE_PREFIX = "estimate:"  # review items for estimation questions: "estimate:<question id>"
 
 
 @dataclass
@@ -41,6 +46,11 @@ class ReviewItem:
 
     def is_due(self, now: datetime) -> bool:
         return self.due <= now
+
+    @property
+    def estimate_id(self) -> str | None:
+        """The estimation question this item is for, or None for a rubric concept."""
+        return self.concept_id[len(ESTIMATE_PREFIX):] if self.concept_id.startswith(ESTIMATE_PREFIX) else None
 
 
 @dataclass
@@ -102,6 +112,20 @@ def review_queue(attempts: list[StepAttempt], now: datetime, labels: dict[tuple[
 
     items.sort(key=urgency)
     return items
+
+
+def estimate_queue(log: list["EstimateAttempt"], now: datetime,
+                   labels: dict[tuple[str, str, str], str] | None = None) -> list[ReviewItem]:
+    """Estimation questions answered wrong at least once, scheduled like concepts (right is
+    "Good", off or in the wrong unit is "Again"), most urgent first. Each item's concept_id is
+    "estimate:<question id>"; `labels` maps (case, step, that id) to a readable name."""
+    converted = []
+    for attempt in log:
+        key = (ESTIMATE_PREFIX + attempt.estimate_id,)
+        converted.append(StepAttempt(0, attempt.case_id, "estimate", "", attempt.step, "estimate",
+                                     1.0 if attempt.correct else 0.0, attempt.at,
+                                     key if attempt.correct else (), () if attempt.correct else key))
+    return review_queue(converted, now, labels)
 
 
 def plan_drill(queue: list[ReviewItem], now: datetime, *, case_id: str | None = None, max_steps: int = MAX_STEPS,

@@ -143,7 +143,7 @@ def _register_all() -> None:
     practice.register(app)
     grade.register(app)
     history.register(app)
-    for optional in ("mock", "lab", "export", "progress", "dev"):
+    for optional in ("mock", "lab", "export", "progress", "estimate", "dev"):
         try:
             module = __import__(f"mlsd.cli.{optional}", fromlist=["register"])
         except ModuleNotFoundError as exc:

@@ -64,6 +64,9 @@ def stats(
         typer.echo(json.dumps(progress.to_json()))
         return
     console = ctx.console
+    if empty and progress.estimates.attempts:
+        _estimate_stats(console, progress.estimates)
+        return
     if empty:
         console.print(NO_SESSIONS if case is None else f"No sessions of '{case}' yet. Start one with: mlsd practice {case}")
         return
@@ -122,6 +125,29 @@ def stats(
         console.print()
         console.print(table)
         console.print(Text("Practise them with: mlsd review", style="dim"))
+    if progress.estimates.attempts:
+        _estimate_stats(console, progress.estimates)
+
+
+def _estimate_stats(console, estimates) -> None:
+    """Back-of-envelope accuracy (`mlsd estimate`): overall, recent, per day, per case, most missed."""
+    from mlsd.progress import sparkline
+    from mlsd.render import fmt_score, score_style
+
+    console.print()
+    line = Text.assemble(("Estimation: ", "bold"), f"{estimates.right} of {estimates.attempts} right ",
+                         (fmt_score(estimates.accuracy), score_style(estimates.accuracy)),
+                         "  · last 10: ", (fmt_score(estimates.recent), score_style(estimates.recent)))
+    if len(estimates.days) > 1:
+        line.append("  · by day ")
+        line.append(sparkline(estimates.daily), style=score_style(estimates.recent))
+    console.print(line)
+    per_case = " · ".join(f"{cid} {right}/{count}" for cid, (count, right) in sorted(estimates.cases.items()))
+    console.print(Text(f"  by case: {per_case}", style="dim"))
+    if estimates.missed:
+        missed = " · ".join(f"{s.case_id} {s.estimate_id} ({s.missed} of {s.tries})" for s in estimates.missed)
+        console.print(Text(f"  missed most: {missed}", style="dim"))
+        console.print(Text("  Drill the ones due with: mlsd estimate", style="dim"))
 
 
 # ------------------------------------------------------------------ review
@@ -173,6 +199,7 @@ def review(
         loaded.case(case)  # unknown case: one clear error
     cases = {cid: item.case for cid, item in loaded.cases.items()}
     now = datetime.now(timezone.utc)
+    _estimates_due(console, cases, now, case)
     store = open_store()
     try:
         attempts = [a for a in step_attempts(store, cases) if a.case_id in cases]
@@ -214,6 +241,18 @@ def review(
         _drill(ctx, store, drill_case, framework, plan, level, answers_file, no_labs)
     finally:
         store.close()
+
+
+def _estimates_due(console, cases: dict, now: datetime, case_id: str | None) -> None:
+    """One line when estimation questions you missed are due again (they are drilled by `mlsd estimate`)."""
+    from mlsd import estimate_log
+    from mlsd.review import estimate_queue
+
+    due = [i for i in estimate_queue(estimate_log.attempts(case_id), now) if i.case_id in cases and i.is_due(now)]
+    if due:
+        names = ", ".join(f"{i.case_id} {i.estimate_id}" for i in due[:3]) + (" …" if len(due) > 3 else "")
+        console.print(Text.assemble((f"{len(due)} estimation question{'s' if len(due) != 1 else ''} due: ", "bold"),
+                                    names, (" · drill them with: mlsd estimate", "dim")))
 
 
 def _drill(ctx: Context, store, case, framework, plan, level: str, answers_file: Path | None, no_labs: bool) -> None:

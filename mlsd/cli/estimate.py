@@ -1,0 +1,218 @@
+"""`mlsd estimate`: back-of-envelope drills, answers with units.
+
+Thin: questions, checking and the log live in mlsd.estimate and mlsd.estimate_log; pint is
+imported only when an answer or a unit is read, never at `mlsd --help`.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+from rich.markup import escape
+from rich.text import Text
+
+from mlsd.cli.common import CasesDirOption, catalog
+from mlsd.context import Context
+from mlsd.errors import UserError
+
+if TYPE_CHECKING:
+    from mlsd.estimate import EstimateCheck
+    from mlsd.schema import Case, Estimate
+
+QUIT = {":quit", ":q", "quit", "exit"}
+SKIP = {":skip", ":s", "skip"}
+HELP = {"?", ":hint", "hint"}
+
+
+def estimate_command(
+    case_id: Annotated[Optional[str], typer.Argument(metavar="CASE", help="Case id, e.g. ctr. Without it: the questions due for review.", show_default=False)] = None,
+    question_id: Annotated[Optional[str], typer.Argument(metavar="ID", help="One question (see --list).", show_default=False)] = None,
+    answer: Annotated[Optional[list[str]], typer.Argument(metavar="ANSWER", help="Your number with its unit, e.g. '24k/s', '64 GB', '360 cores' (quotes optional).", show_default=False)] = None,
+    list_only: Annotated[bool, typer.Option("--list", help="List the questions (id, step, unit) and stop.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="With --list or ID ANSWER: print JSON and nothing else.")] = False,
+    cases_dir: CasesDirOption = None,
+) -> None:
+    """Back-of-envelope drills: peak QPS, memory, storage and machines from the case's own facts.
+
+    Type a number with its unit ("1.2M qps", "1,200,000/s", "35 GB", "3.5e10 bytes", "40 cores"): you get right (within the question's factor, usually 2), off by a factor N, or wrong unit, then the worked chain. In a drill, '?' gives a hint, ':skip' shows the chain and moves on, ':quit' stops. Missed questions come back in `mlsd review` and `mlsd estimate` (no case); accuracy over time is in `mlsd stats`.
+
+    Examples: mlsd estimate ctr · mlsd estimate ctr --list --json · mlsd estimate ctr ad-query-peak-qps 24k/s --json · mlsd estimate
+    """
+    ctx = Context()
+    loaded = catalog(cases_dir, ctx, quiet=as_json)
+    typed = " ".join(answer or []).strip()
+    if case_id is None:
+        if list_only:
+            _list(ctx, [item.case for _, item in sorted(loaded.cases.items())], as_json)
+            return
+        if as_json or question_id:
+            raise UserError("name a case: mlsd estimate CASE ID ANSWER --json (see `mlsd estimate --help`)")
+        _due_drill(ctx, {cid: item.case for cid, item in loaded.cases.items()})
+        return
+    case = loaded.case(case_id)
+    if not case.estimates:
+        raise UserError(f"case '{case.id}' has no estimation questions yet")
+    if list_only:
+        if question_id or typed:
+            raise UserError("--list takes only a CASE")
+        _list(ctx, [case], as_json)
+        return
+    if question_id is None:
+        if as_json:
+            raise UserError("--json needs --list, or a question ID and your ANSWER")
+        _drill(ctx, case, list(case.estimates))
+        return
+    estimate = _question(case, question_id)
+    if not typed:
+        if as_json:
+            raise UserError(f"--json needs your ANSWER after the question id, e.g. "
+                            f"mlsd estimate {case.id} {estimate.id} 24k/s --json")
+        _drill(ctx, case, [estimate])
+        return
+    from mlsd import estimate_log
+    from mlsd.estimate import check
+
+    result = check(estimate, typed, case.id)  # unreadable or unit-less: EstimateError, one line, exit 2
+    estimate_log.record(result)
+    if as_json:
+        typer.echo(json.dumps(result.to_json(), ensure_ascii=False))
+        return
+    _show_result(ctx, result, estimate)
+
+
+def _question(case: "Case", question_id: str) -> "Estimate":
+    try:
+        return case.estimate(question_id)
+    except KeyError:
+        known = ", ".join(e.id for e in case.estimates)
+        raise UserError(f"case '{case.id}' has no question '{question_id}'; questions: {known}") from None
+
+
+def _list(ctx: Context, cases: list["Case"], as_json: bool) -> None:
+    from mlsd.estimate import unit_label
+
+    rows = [{"case": case.id, "id": e.id, "step": e.step, "question": " ".join(e.question.split()),
+             "unit": e.unit, "unit_label": unit_label(e), "facts": list(e.facts), "tolerance": e.tolerance}
+            for case in cases for e in case.estimates]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    from rich.table import Table
+
+    table = Table(title="Estimation questions", title_justify="left")
+    for column in ("case", "id", "step", "question", "unit"):
+        table.add_column(column, style="bold cyan" if column == "id" else None, no_wrap=column in ("id", "case"))
+    for row in rows:
+        table.add_row(row["case"], row["id"], row["step"], row["question"], row["unit_label"])
+    ctx.console.print(table)
+    if rows:
+        ctx.console.print(f"[dim]Drill them with: mlsd estimate {rows[0]['case']}[/]")
+
+
+def _facts_for(case: "Case", estimate: "Estimate") -> list[str]:
+    answers = {f.id: " ".join(f.answer.split()) for f in case.facts}
+    return [answers[f] for f in estimate.facts if f in answers]
+
+
+def _show_result(ctx: Context, result: "EstimateCheck", estimate: "Estimate") -> None:
+    style = {"right": "bold green", "off": "bold red", "wrong-unit": "bold yellow"}[result.verdict]
+    mark = {"right": "✓", "off": "✗", "wrong-unit": "✗"}[result.verdict]
+    ctx.console.print(Text.assemble((f"{mark} ", style), (result.message, style)))
+    ctx.console.print(Text("worked chain:", style="bold"))
+    for line in result.solution.splitlines():
+        ctx.console.print(Text("  " + line, style="dim"))
+    if estimate.why:
+        ctx.console.print(Text.assemble(("→ ", "bold cyan"), (" ".join(estimate.why.split()), "")))
+
+
+def _drill(ctx: Context, case: "Case", questions: list["Estimate"]) -> None:
+    """Ask each question in turn; every checked answer is logged at once."""
+    from mlsd import estimate_log
+    from mlsd.estimate import EstimateError, check, example, unit_label
+
+    console = ctx.console
+    console.print(f"[bold]{escape(case.title)}[/]  [dim]back-of-envelope drill · {len(questions)} "
+                  f"question{'s' if len(questions) != 1 else ''} · '?' hint, ':skip', ':quit'[/]")
+    right = answered = 0
+    for number, estimate in enumerate(questions, start=1):
+        console.print()
+        console.print(Text.assemble((f"{number}/{len(questions)} ", "bold cyan"), (estimate.id, "dim")))
+        console.print(Text(" ".join(estimate.question.split()), style="bold"))
+        for fact in _facts_for(case, estimate):
+            console.print(Text.assemble(("  Interviewer: ", "cyan"), (fact, "")))
+        console.print(Text(f"  answer in {unit_label(estimate)}, e.g. {example(estimate.unit)}", style="dim"))
+        hints = [line.note for line in estimate.work if line.note]
+        while True:
+            try:
+                line = ctx.read_line("> ").strip()
+            except EOFError:
+                _summary(ctx, right, answered, stopped=True)
+                return
+            if not line:
+                continue
+            if line.lower() in QUIT:
+                _summary(ctx, right, answered, stopped=True)
+                return
+            if line.lower() in SKIP:
+                console.print(Text("skipped; the worked chain:", style="dim"))
+                from mlsd.estimate import solution_text
+
+                for chain in solution_text(estimate).splitlines():
+                    console.print(Text("  " + chain, style="dim"))
+                break
+            if line.lower() in HELP:
+                console.print(Text("hint: " + (hints.pop(0) if hints else "no more hints; ':skip' shows the chain"),
+                                   style="yellow"))
+                continue
+            try:
+                result = check(estimate, line, case.id)
+            except EstimateError as exc:
+                console.print(Text(str(exc), style="yellow"))
+                continue
+            estimate_log.record(result)
+            answered += 1
+            right += 1 if result.correct else 0
+            _show_result(ctx, result, estimate)
+            break
+    _summary(ctx, right, answered, stopped=False)
+
+
+def _summary(ctx: Context, right: int, answered: int, stopped: bool) -> None:
+    console = ctx.console
+    console.print()
+    if not answered:
+        console.print("[dim]No answers checked." + (" Start again with the same command." if stopped else "") + "[/]")
+        return
+    console.print(f"[bold]{right} of {answered} right.[/] " + ("[dim](stopped early)[/]" if stopped else ""))
+    console.print("[dim]Missed questions come back in `mlsd review`; accuracy over time is in `mlsd stats`.[/]")
+
+
+def _due_drill(ctx: Context, cases: dict[str, "Case"]) -> None:
+    """No case named: drill the estimation questions due for review, else say where to start."""
+    from mlsd import estimate_log
+    from mlsd.review import estimate_queue
+
+    now = datetime.now(timezone.utc)
+    queue = [item for item in estimate_queue(estimate_log.attempts(), now) if item.case_id in cases]
+    due = [item for item in queue if item.is_due(now)]
+    if not due:
+        with_questions = sorted(cid for cid, case in cases.items() if case.estimates)
+        if queue:
+            ctx.console.print("No estimation question is due for review.")
+        ctx.console.print("Pick a case: " + ", ".join(f"mlsd estimate {cid}" for cid in with_questions[:5]))
+        return
+    case_id = due[0].case_id
+    case = cases[case_id]
+    ids = [item.estimate_id for item in due if item.case_id == case_id]
+    questions = [e for e in case.estimates if e.id in ids]
+    questions.sort(key=lambda e: ids.index(e.id))
+    ctx.console.print(f"[dim]{len(due)} estimation question{'s' if len(due) != 1 else ''} due; "
+                      f"starting with {case_id}[/]")
+    _drill(ctx, case, questions)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("estimate")(estimate_command)
