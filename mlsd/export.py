@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from mlsd import paths
+from mlsd.architecture import export_view as sketch_view, reference_view
 from mlsd.errors import UserError
 from mlsd.labs.base import format_value
 from mlsd.schema import LEVELS, Case, Framework
@@ -257,6 +258,7 @@ def session_view(store: Store, session: SessionRow, case: Case | None, framework
                           for r in own if r.kind == "question"],
             "labs": [lab for lab in labs if lab["step"] == step_id],
             "model_answer": case_step.model_answer.strip() if (with_model_answers and case_step) else "",
+            "architecture": sketch_view(case, step_id, final.text) if graded else None,  # Mermaid: yours, reference
         })
     shown = {s["id"] for s in steps}
     seconds = [r.seconds for r in rows if r.seconds is not None]
@@ -335,6 +337,7 @@ def cheatsheet_view(case: Case, framework: Framework, *, with_model_answers: boo
         "tradeoffs": list(case.tradeoffs),
         "references": [_ref_view(r) for r in case.references],
         "with_model_answers": with_model_answers,
+        "architecture": reference_view(case),  # the reference architecture as Mermaid, or None
     }
 
 

@@ -227,8 +227,9 @@ def test_shipped_cheatsheet_has_seven_steps():
     catalog = load_catalog()
     case = catalog.case("ctr")
     markdown = export_cheatsheet(case, catalog.framework_for(case), to_stdout=True).markdown
-    assert markdown.count("\n## ") == 7 + 2  # seven steps, trade-offs, references
+    assert markdown.count("\n## ") == 7 + 3  # seven steps, reference architecture, trade-offs, references
     assert "Don't say" in markdown and "## Trade-offs to name" in markdown
+    assert "## Reference architecture (serving)\n\n```mermaid\nflowchart LR" in markdown
 
 
 # ------------------------------------------------------------ plots
