@@ -119,8 +119,7 @@ class Context:
             if self.read_line is _read_line and self.read_line_timed is _read_line_timed and self.stdin_is_tty:
                 from mlsd.tui import line_editor  # prompt_toolkit itself is imported only when an entry is read
 
-                if line_editor.usable(self.env):
-                    self.editor = line_editor.read_entry
+                self.editor = line_editor.choose(self.env)
 
     def read_entry(self, request):
         """One entry of answer text (see mlsd.tui.entry): the editor, or lines from the line readers."""

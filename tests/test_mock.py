@@ -397,3 +397,23 @@ def test_mock_random_picks_a_case(monkeypatch):
     result = CliRunner().invoke(app, ["mock", "--random", *COURSE_ARGS, "--minutes", "5"], input=":quit\n")
     assert result.exit_code == 0, result.output
     assert "Toy click model" in result.output and "Scorecard" in result.output
+
+
+def test_each_line_is_a_draft_at_once_and_an_empty_input_stores_nothing(toy, store):
+    case, framework = toy
+    clock = FakeClock()
+    interview = MockInterview(store, case, framework, level="senior", minutes=5, clock=clock)
+    engine = interview.start()
+    interview.line("qps at peak")
+    interview.update("qps at peak\nand the p99 lat")  # the editor's text, the last line half typed
+    assert store.session(engine.id).meta["drafts"] == {"requirements": "qps at peak\nand the p99 lat"}
+    interview.line(".")  # stored as the answer: the draft goes
+    assert store.session(engine.id).meta["drafts"] == {}
+    assert store.latest_answers(engine.id)["requirements"].text == "qps at peak\nand the p99 lat"
+    assert "⏱ " in interview.toolbar() and "interview" in interview.toolbar()
+
+    quiet = MockInterview(store, case, framework, level="senior", minutes=5, clock=clock)
+    quiet_id = quiet.start().id
+    quiet.eof("")  # `mlsd mock toy </dev/null`: no interview took place
+    assert quiet.done and quiet.ended == "no input"
+    assert quiet_id not in {s.id for s in store.sessions()}

@@ -20,6 +20,17 @@ def _duration(seconds: float | None) -> str:
     return "<1 min" if seconds < 60 else f"{seconds / 60:.0f} min"
 
 
+def _status(row) -> str:
+    """finished; a practice or review left open for `mlsd resume`; a mock stopped early (never resumed)."""
+    if row.finished:
+        return "finished"
+    if row.mode == "mock":
+        return "stopped (mock)"
+    if row.mode in ("practice", "review"):
+        return f"open (mlsd resume {row.id})"
+    return "unfinished"
+
+
 def history(
     case: Annotated[Optional[str], typer.Option("--case", help="Only sessions of this case.")] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most this many sessions.")] = 50,
@@ -55,7 +66,7 @@ def history(
         table.add_row(str(r.id), datetime.fromtimestamp(r.started_at).strftime("%Y-%m-%d %H:%M"), r.case_id, r.mode,
                       r.level, f"{r.answered}/{r.steps}", Text(fmt_score(r.total), style=score_style(r.total)),
                       _duration(r.duration_seconds),
-                      "finished" if r.finished else "open (mlsd resume)")
+                      _status(r))
     ctx.console.print(table)
 
 

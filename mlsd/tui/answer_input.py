@@ -19,9 +19,8 @@ COMMANDS_HELP = (
     "finish an answer with a line containing only '.'  ·  "
     ":hint next hint  ·  :edit open $EDITOR  ·  :skip  ·  :back  ·  :quit  ·  :help"
 )
-EDITING_HELP = ("editing: arrows move through the whole answer · Esc Enter finishes it as it stands · "
-                "Ctrl-P/Ctrl-N recall earlier lines (→ takes the grey suggestion) · a paste of many lines "
-                "lands as it is")
+EDITING_HELP = ("editing: arrows move through the answer  ·  Esc Enter submits it as it stands  ·  "
+                "Ctrl-P/N earlier lines, → takes the grey suggestion")
 
 
 @dataclass(frozen=True)

@@ -31,13 +31,26 @@ _LINES: list[str] = []  # lines entered in this process, oldest first: the edito
 
 
 def usable(env: dict[str, str] | None = None) -> bool:
-    """Whether the editor can run here: stdin and stdout are terminals of a known kind."""
-    env = os.environ if env is None else env
+    """Whether the editor can run here: stdin and stdout are terminals (of any kind)."""
     try:
         ttys = sys.stdin is not None and sys.stdout is not None and sys.stdin.isatty() and sys.stdout.isatty()
     except (AttributeError, ValueError, OSError):
         return False
-    return ttys and env.get("TERM", "dumb") not in ("", "dumb") and os.name == "posix"
+    return ttys and os.name == "posix"
+
+
+def choose(env: dict[str, str] | None = None):
+    """The editor for this terminal: the full one, the plain one for a dumb terminal, or None."""
+    if not usable(env):
+        return None
+    env = os.environ if env is None else env
+    return read_plain_entry if env.get("TERM", "dumb") in ("", "dumb") else read_entry
+
+
+def read_plain_entry(request: Request) -> Entry:
+    """The editor on a dumb terminal (no cursor movement): keys are still read one by one, so the
+    half-typed line survives Ctrl-C and time-outs; the text is echoed as typed, no toolbar."""
+    return read_entry(request, plain=True)
 
 
 def remember(line: str) -> None:
@@ -46,7 +59,7 @@ def remember(line: str) -> None:
         _LINES.append(line)
 
 
-def read_entry(request: Request) -> Entry:
+def read_entry(request: Request, plain: bool = False) -> Entry:
     """Edit one entry in the terminal; see `mlsd.tui.entry` for what comes back."""
     from prompt_toolkit.application import Application
     from prompt_toolkit.auto_suggest import AutoSuggest, Suggestion
@@ -93,6 +106,7 @@ def read_entry(request: Request) -> Entry:
     kb = KeyBindings()
 
     @kb.add("enter")
+    @kb.add("c-j")  # a bare line feed ends a line too (some terminals and pipes send \n for Enter)
     def _enter(event: Any) -> None:
         doc = buffer.document
         on_last = doc.cursor_position_row == doc.line_count - 1
@@ -166,15 +180,21 @@ def read_entry(request: Request) -> Entry:
     body = Window(BufferControl(buffer, input_processors=[AppendAutoSuggestion()]), get_line_prefix=line_prefix,
                   wrap_lines=True, dont_extend_height=True)
     parts: list[Any] = [body]
-    if request.toolbar is not None:
+    if request.toolbar is not None and not plain:
         bar = request.toolbar
         parts.append(ConditionalContainer(
             Window(FormattedTextControl(lambda: to_formatted_text(" " + bar())), height=1, style="class:toolbar"),
             filter=~is_done))
     style = Style.from_dict({"toolbar": "reverse", "auto-suggestion": "#888888", "prompt": ""})
+    extra: dict[str, Any] = {}
+    if plain:
+        from prompt_toolkit.output import DummyOutput
+
+        extra["output"] = DummyOutput()
+        _plain_echo(buffer, request)
     app: Application = Application(layout=Layout(HSplit(parts)), key_bindings=kb, style=style,
-                                   refresh_interval=0.5 if request.toolbar or callable(request.prompt) else None,
-                                   erase_when_done=False, mouse_support=False)
+                                   refresh_interval=0.5 if (request.toolbar or callable(request.prompt)) and not plain
+                                   else None, erase_when_done=False, mouse_support=False, **extra)
 
     app.renderer.cpr_not_supported_callback = None  # a terminal without cursor reports works as well, unwarned
 
@@ -197,12 +217,48 @@ def read_entry(request: Request) -> Entry:
         with terminate_as_interrupt():
             entry = app.run(pre_run=pre_run, handle_sigint=False, set_exception_handler=False)
     except AnswerInterrupted:
+        if plain:
+            _echo("")
         raise
     except (KeyboardInterrupt, EOFError, OSError):  # Ctrl-C as a signal, SIGHUP, SIGTERM, a closed terminal
         raise AnswerInterrupted(buffer.text) from None
-    if echo:
+    if plain:
+        _echo("")  # end the line the text was echoed on; a command stays on screen as typed
+    elif echo:
         _echo(prompt_text(request.prompt) + echo[0])
     return entry
+
+
+def _plain_echo(buffer: Any, request: Request) -> None:
+    """Echo a buffer's changes on a terminal that cannot move the cursor: appended text as it
+    comes, backspaces as backspaces, and any other change by writing the current line again."""
+    from prompt_toolkit.utils import get_cwidth
+
+    def write(text: str) -> None:
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except (OSError, ValueError):
+            pass
+
+    newline = "\r\n" + request.continuation
+    write(prompt_text(request.prompt) + buffer.text.replace("\n", newline))
+    shown = {"text": buffer.text}
+
+    def changed(_: Any) -> None:
+        old, new = shown["text"], buffer.text
+        shown["text"] = new
+        if new.startswith(old):
+            write(new[len(old):].replace("\n", newline))
+        elif old.startswith(new) and "\n" not in old[len(new):]:
+            width = get_cwidth(old[len(new):])
+            write("\b \b" * width)
+        else:
+            doc = buffer.document
+            lead = prompt_text(request.prompt) if doc.cursor_position_row == 0 else request.continuation
+            write("\r\n" + lead + doc.current_line)
+
+    buffer.on_text_changed += changed
 
 
 def _echo(text: str) -> None:
@@ -211,3 +267,7 @@ def _echo(text: str) -> None:
         sys.stdout.flush()
     except (OSError, ValueError):
         pass
+
+
+read_entry.live = True  # type: ignore[attr-defined] - shows a live toolbar (the mock's clock)
+read_plain_entry.live = False  # type: ignore[attr-defined]

@@ -32,7 +32,8 @@ def run_mock(ctx: Context, interview: MockInterview, *, wait_for_ready: bool = T
     re-raises; what it prints cannot fail, so a closed terminal loses nothing either.
     """
     console = ctx.console
-    render_intro(console, interview, live=ctx.editor is not None)
+    live = bool(getattr(ctx.editor, "live", False))  # a footer with the clock, redrawn by itself
+    render_intro(console, interview, live=live)
     if wait_for_ready:
         try:
             ready = ctx.read_entry(Request(prompt=READY_PROMPT, is_command=lambda line: True, timed=True)).line
@@ -44,7 +45,6 @@ def run_mock(ctx: Context, interview: MockInterview, *, wait_for_ready: bool = T
             console.print(Text("Cancelled before the start; nothing was stored.", style="dim"))
             return None
     interview.start()
-    live = ctx.editor is not None
     try:
         with terminate_as_interrupt():
             _run_steps(ctx, interview, live)
@@ -73,7 +73,7 @@ def _run_steps(ctx: Context, interview: MockInterview, live: bool) -> None:
             interview.tick()
             continue
         entry = ctx.read_entry(Request(
-            prompt="› " if live else interview.prompt, initial=interview.buffer, timeout=wait,
+            prompt=("> " if interview.phase == "followup" else "› ") if live else interview.prompt, initial=interview.buffer, timeout=wait,
             is_command=interview.is_command, on_draft=interview.update,
             toolbar=interview.toolbar if live else None, timed=True))
         if entry.kind == "timeout":

@@ -17,9 +17,8 @@ from mlsd.tui.answer_input import COMMANDS_HELP, EDITING_HELP, AnswerInterrupted
 from mlsd.tui.signals import held, terminate_as_interrupt
 
 
-PRACTICE_HELP = ("'? question' asks the interviewer (scale, latency, base rates…)  ·  "
-                 "after a grade the interviewer may ask a follow-up: reply and finish with '.', or '.' alone to "
-                 "go on  ·  :why explains the last grade  ·  :covered N marks its missed item N as covered")
+PRACTICE_HELP = ("'? question' asks the interviewer  ·  a follow-up after a grade: reply and '.', or '.' "
+                 "alone  ·  :why explains a grade  ·  :covered N marks its missed item N as said")
 
 
 class SessionQuit(Exception):
