@@ -220,7 +220,7 @@ def _alarm(seconds: float) -> Iterator[None]:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
         if outer_deadline is not None:
             signal.setitimer(signal.ITIMER_REAL, max(0.001, outer_deadline - time.monotonic()), outer_interval)
 

@@ -21,7 +21,7 @@ from typing import Any, Callable
 from mlsd import paths
 from mlsd.errors import UserError
 
-BUSY_TIMEOUT = 10.0  # seconds to wait for another mlsd holding the database
+BUSY_TIMEOUT = 5.0  # seconds to wait for another mlsd holding the database (each write holds it for ms)
 _MAX_ROWID = 2**63 - 1  # SQLite integers are signed 64-bit
 
 
