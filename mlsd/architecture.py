@@ -234,13 +234,13 @@ class SketchGrade:
                 "misordered": self.misordered}
 
 
-def _names(architecture: "Architecture") -> list[tuple[int, str, tuple[str, ...]]]:
-    """(-length, component id, terms) for every name, longest first."""
+def _names(architecture: "Architecture", with_labels: bool = True) -> list[tuple[int, str, tuple[str, ...]]]:
+    """(-length, component id, terms) for every name (and label), longest first."""
     from mlsd.grader.text import phrase_terms
 
     entries = []
     for component in architecture.components:
-        for name in [component.label, *component.names]:
+        for name in ([component.label] if with_labels else []) + list(component.names):
             terms = phrase_terms(name)
             if terms:
                 entries.append((-len(terms), component.id, terms))
@@ -248,11 +248,11 @@ def _names(architecture: "Architecture") -> list[tuple[int, str, tuple[str, ...]
     return entries
 
 
-def match_nodes(architecture: "Architecture", sketch: Sketch) -> dict[int, tuple[str, ...]]:
+def match_nodes(architecture: "Architecture", sketch: Sketch, with_labels: bool = True) -> dict[int, tuple[str, ...]]:
     """Node index -> the components its label names (longest name first; a term serves one component)."""
     from mlsd.grader.text import phrase_terms
 
-    names = _names(architecture)
+    names = _names(architecture, with_labels)
     matches: dict[int, tuple[str, ...]] = {}
     for index, label in enumerate(sketch.labels):
         terms = set(phrase_terms(label))
@@ -296,7 +296,7 @@ def grade_sketch(architecture: "Architecture", sketch: Sketch) -> SketchGrade:
             found.append({"kind": "component", "id": component.id, "label": component.label, "as": drawn})
         else:
             missing.append({"kind": "component", "id": component.id, "label": component.label,
-                            "why": component.why, "optional": component.optional})
+                            "why": component.why, "optional": component.optional, "detail": "not in the sketch"})
     successors = sketch.successors()
     held = reversed_count = 0
     for flow in architecture.edges:
@@ -326,14 +326,14 @@ def grade_sketch(architecture: "Architecture", sketch: Sketch) -> SketchGrade:
 
 
 def is_sketch(architecture: "Architecture", sketch: Sketch | None) -> bool:
-    """A Mermaid flowchart always is; arrow lines are when they name two or more components
-    (so notes such as '2% pos -> downsample' stay prose)."""
+    """A Mermaid flowchart always is; arrow lines are when an arrow joins two different components
+    (so notes such as '2% pos -> downsample + recalibrate' stay prose)."""
     if sketch is None:
         return False
     if "mermaid" in sketch.kinds:
         return True
-    named = {c for components in match_nodes(architecture, sketch).values() for c in components}
-    return len(named) >= 2
+    matches = match_nodes(architecture, sketch)
+    return any(a in matches and b in matches and set(matches[a]) != set(matches[b]) for a, b in sketch.edges)
 
 
 def grade_answer_sketch(case: "Case", step_id: str, text: str) -> tuple[Sketch, SketchGrade] | None:
@@ -382,9 +382,9 @@ def apply_sketch(case: "Case", step_id: str, text: str, grade: "Grade") -> "Grad
 
 
 def reference_self_check(architecture: "Architecture") -> list[str]:
-    """Problems of a reference: a component none of whose names has a content word, or whose
-    label reads as another component; and a sketch of the reference's own edges (by label) that
-    does not grade 100%."""
+    """Problems of a reference: a name with no content word, two components with one label, a label
+    that its component's names do not read as that component alone, and a sketch of the reference's
+    own edges (by label) that does not grade 100%."""
     from mlsd.grader.text import phrase_terms
 
     problems: list[str] = []
@@ -392,16 +392,19 @@ def reference_self_check(architecture: "Architecture") -> list[str]:
         empty = [n for n in component.names if not phrase_terms(n)]
         if empty:
             problems.append(f"component '{component.id}' has names with no content words: {', '.join(empty)}")
+    keys = [_node_key(c.label) for c in architecture.components]
+    shared = sorted({c.label for c, k in zip(architecture.components, keys) if keys.count(k) > 1})
+    if shared:
+        return problems + [f"components share a label: {', '.join(shared)}"]
     sketch = Sketch()
-    for component in architecture.components:
-        sketch.node(component.label)
+    nodes = {c.id: sketch.node(c.label) for c in architecture.components}
     for flow in architecture.edges:
         a, b = flow.ends
-        sketch.link(sketch.node(architecture.component(a).label), sketch.node(architecture.component(b).label))
-    matches = match_nodes(architecture, sketch)
-    for index, component in enumerate(architecture.components):
-        read = matches.get(index, ())
-        if component.id not in read:
+        sketch.link(nodes[a], nodes[b])
+    matches = match_nodes(architecture, sketch, with_labels=False)  # a label must read as itself by its names
+    for component in architecture.components:
+        read = matches.get(nodes[component.id], ())
+        if read != (component.id,):
             problems.append(f"component '{component.id}': its label '{component.label}' reads as "
                             f"{', '.join(read) or 'nothing'}")
     result = grade_sketch(architecture, sketch)
