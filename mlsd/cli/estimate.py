@@ -11,7 +11,6 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
-from rich.markup import escape
 from rich.text import Text
 
 from mlsd.cli.common import CasesDirOption, catalog
@@ -134,8 +133,9 @@ def _drill(ctx: Context, case: "Case", questions: list["Estimate"]) -> None:
     from mlsd.estimate import EstimateError, check, example, unit_label
 
     console = ctx.console
-    console.print(f"[bold]{escape(case.title)}[/]  [dim]back-of-envelope drill · {len(questions)} "
-                  f"question{'s' if len(questions) != 1 else ''} · '?' hint, ':skip', ':quit'[/]")
+    console.print(Text.assemble((case.title, "bold"), (f"  back-of-envelope drill · {len(questions)} question"
+                                                      f"{'s' if len(questions) != 1 else ''} · '?' hint, ':skip', "
+                                                      "':quit'", "dim")))
     right = answered = 0
     for number, estimate in enumerate(questions, start=1):
         console.print()
@@ -186,8 +186,9 @@ def _summary(ctx: Context, right: int, answered: int, stopped: bool) -> None:
     if not answered:
         console.print("[dim]No answers checked." + (" Start again with the same command." if stopped else "") + "[/]")
         return
-    console.print(f"[bold]{right} of {answered} right.[/] " + ("[dim](stopped early)[/]" if stopped else ""))
-    console.print("[dim]Missed questions come back in `mlsd review`; accuracy over time is in `mlsd stats`.[/]")
+    console.print(Text.assemble((f"{right} of {answered} right.", "bold"), (" (stopped early)" if stopped else "", "dim")))
+    console.print(Text("Missed questions come back in `mlsd review`; accuracy over time is in `mlsd stats`.",
+                       style="dim"))
 
 
 def _due_drill(ctx: Context, cases: dict[str, "Case"]) -> None:
@@ -209,8 +210,8 @@ def _due_drill(ctx: Context, cases: dict[str, "Case"]) -> None:
     ids = [item.estimate_id for item in due if item.case_id == case_id]
     questions = [e for e in case.estimates if e.id in ids]
     questions.sort(key=lambda e: ids.index(e.id))
-    ctx.console.print(f"[dim]{len(due)} estimation question{'s' if len(due) != 1 else ''} due; "
-                      f"starting with {case_id}[/]")
+    ctx.console.print(Text(f"{len(due)} estimation question{'s' if len(due) != 1 else ''} due; starting with "
+                           f"{case_id}", style="dim"))
     _drill(ctx, case, questions)
 
 
