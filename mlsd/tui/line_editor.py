@@ -126,7 +126,10 @@ def read_entry(request: Request, plain: bool = False) -> Entry:
             remember(line)
         buffer.newline(copy_margin=False)
         recall["index"] = len(_LINES)
-        store_draft(force=True)
+        try:
+            store_draft(force=True)
+        except Exception as exc:  # noqa: BLE001 - the store failed: end the entry, the caller says why
+            event.app.exit(exception=exc)
 
     @kb.add("escape", "enter")
     def _submit(event: Any) -> None:

@@ -36,7 +36,8 @@ def run_mock(ctx: Context, interview: MockInterview, *, wait_for_ready: bool = T
     render_intro(console, interview, live=live)
     if wait_for_ready:
         try:
-            ready = ctx.read_entry(Request(prompt=READY_PROMPT, is_command=lambda line: True, timed=True)).line
+            entry = ctx.read_entry(Request(prompt=READY_PROMPT, is_command=lambda line: True, timed=True))
+            ready = ":q" if entry.kind == "eof" else entry.line
         except EOFError:
             ready = ":q"
         except KeyboardInterrupt:
