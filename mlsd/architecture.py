@@ -15,8 +15,9 @@ an order: it holds when the sketch has a path from a to b (through anything), is
 misordered when the only path runs from b to a, and is missing otherwise.
 
 Score: half for the required components found, half for the required orders that hold
-(a reversed order costs half an order more). The step's score becomes
-(1 - WEIGHT) x its rubric score + WEIGHT x the sketch's score.
+(a reversed order costs half an order more). In the step's score (see `blend`) a sketch
+better than the prose lifts it by up to WEIGHT of the gap, a partial sketch of a fuller prose
+answer costs nothing, and reversed orders always cost.
 """
 
 from __future__ import annotations
@@ -349,6 +350,15 @@ def grade_answer_sketch(case: "Case", step_id: str, text: str) -> tuple[Sketch, 
     return sketch, grade_sketch(architecture, sketch)
 
 
+def blend(rubric: float, sketch: float, reversed_share: float) -> float:
+    """The step's score with a sketch: a sketch better than the prose lifts it (to at most
+    WEIGHT of the gap), one that only draws part of what the prose says costs nothing (the rubric
+    already counts what is missing), and reversed orders cost WEIGHT times their share of the
+    required orders, whatever the prose says: drawing ranking before retrieval is a wrong claim."""
+    lifted = max(rubric, (1 - WEIGHT) * rubric + WEIGHT * sketch)
+    return max(0.0, min(1.0, lifted - WEIGHT * reversed_share))
+
+
 def apply_sketch(case: "Case", step_id: str, text: str, grade: "Grade") -> "Grade":
     """The grade with the answer's sketch counted: one 'architecture' part in the breakdown,
     notes on what is missing or reversed, and `architecture` for `mlsd grade --json`."""
@@ -360,17 +370,19 @@ def apply_sketch(case: "Case", step_id: str, text: str, grade: "Grade") -> "Grad
     from mlsd.grader.core import ScorePart
 
     _, result = graded
-    capped = any(part.label == "cap" for part in grade.breakdown)
-    score = grade.score if capped else max(0.0, min(1.0, (1 - WEIGHT) * grade.score + WEIGHT * result.score))
     architecture = case.architecture
     assert architecture is not None
+    capped = any(part.label == "cap" for part in grade.breakdown)
+    edges = [f for f in architecture.edges if not f.optional]
+    reversed_share = sum(1 for m in result.misordered if not m.get("optional")) / len(edges) if edges else 0.0
+    score = grade.score if capped else blend(grade.score, result.score, reversed_share)
     required = [c for c in architecture.components if not c.optional]
     got = sum(1 for f in result.found if f["kind"] == "component" and not architecture.component(f["id"]).optional)
-    edges = [f for f in architecture.edges if not f.optional]
     held = sum(1 for f in result.found if f["kind"] == "edge" and f["id"] in {e.edge for e in edges})
     reversed_note = f", {len(result.misordered)} reversed" if result.misordered else ""
+    counted = f"counts up to {round(WEIGHT * 100)}%" + (", reversed orders cost" if reversed_share else "")
     detail = (f"sketch {round(result.score * 100)}% ({got} of {len(required)} parts, {held} of {len(edges)} "
-              f"orders{reversed_note})" + (", not counted: capped" if capped else f", counts {round(WEIGHT * 100)}%"))
+              f"orders{reversed_note})" + (", not counted: capped" if capped else f", {counted}"))
     notes = list(grade.notes)
     for item in result.misordered[:MAX_NOTES]:
         notes.append(f"Sketch: reversed order, {item['label']}: {item['why']}")

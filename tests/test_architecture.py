@@ -108,12 +108,25 @@ def test_the_sketch_counts_toward_the_serving_score_and_shows_in_the_breakdown(c
     bad = grade(ctr, "serving", prose + "\n\n" + reversed_lines(CTR_ARROWS))
     assert good.score >= plain.score > bad.score
     part = good.breakdown[-1]
-    assert part.label == "architecture" and f"counts {round(WEIGHT * 100)}%" in part.detail
+    assert part.label == "architecture" and f"counts up to {round(WEIGHT * 100)}%" in part.detail
     rubric = bad.breakdown[-2].score  # the running score before the sketch's part
-    assert bad.score == pytest.approx((1 - WEIGHT) * rubric + WEIGHT * bad.architecture["score"], abs=1e-4)
+    required = [e for e in ctr.architecture.edges if not e.optional]
+    share = len([m for m in bad.architecture["misordered"] if not m["optional"]]) / len(required)
+    assert bad.score == pytest.approx(rubric - WEIGHT * share) and bad.score < rubric  # reversed orders cost
     assert any(note.startswith("Sketch: reversed order") for note in bad.notes)
     only = grade(ctr, "serving", "query -> retrieval -> pCTR model -> auction")
     assert only.architecture and any("missing Calibration layer" in n for n in only.notes)
+
+
+def test_a_sketch_lifts_thin_prose_and_a_partial_one_does_not_cost_full_prose(ctr):
+    from mlsd.architecture import blend
+
+    assert blend(0.4, 1.0, 0.0) == pytest.approx(0.4 + WEIGHT * 0.6)  # up to WEIGHT of the gap
+    assert blend(0.9, 0.3, 0.0) == pytest.approx(0.9)  # the rubric already counts what is not drawn
+    assert blend(0.9, 0.3, 0.5) == pytest.approx(0.9 - WEIGHT * 0.5)
+    prose = ctr.steps["serving"].model_answer
+    partial = grade(ctr, "serving", prose + "\n\nquery -> retrieval -> pCTR model -> auction")
+    assert partial.score >= grade(ctr, "serving", prose).score - 1e-9
     assert grade(ctr, "model", CTR_ARROWS).architecture is None  # the reference belongs to serving
 
 
