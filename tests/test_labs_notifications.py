@@ -103,6 +103,7 @@ def test_week_one_overstates_a_volume_increase(seed):
     assert m["peak_lift_pct"] == m["lift_week1_pct"]
     assert m["push_off_ratio"] > 1.2
     assert m["lift_after_rollback_pct"] < 0  # opt-outs do not come back
+    assert m["lift_week9_pct"] < m["lift_after_rollback_pct"]  # the dip right after the rollback is fatigue wearing off
     assert 0.03 < m["daily_push_off_control_pct"] < 0.08
     assert m["pushes_per_day_test"] > m["pushes_per_day_control"] + 0.5
 
