@@ -427,6 +427,7 @@ def calibration_ne(seed: int) -> LabOutput:
     aucs = [stats[name]["auc"] for name in monotone]
     m, over, under, shifted = (stats[name] for name in monotone)
     recal = stats["shifted, then isotonic on holdout"]
+    constant = stats["constant (average CTR)"]
     metrics = {
         "auc_model": m["auc"],
         "auc_spread": max(aucs) - min(aucs),
@@ -450,7 +451,8 @@ def calibration_ne(seed: int) -> LabOutput:
         f"{metrics['ne_model']:.3f} to {max(over['ne'], under['ne'], shifted['ne']):.3f} and the shifted one "
         f"over-predicts {metrics['calibration_shifted']:.1f}x; isotonic recalibration on a holdout brings it back "
         f"to NE {metrics['ne_recalibrated']:.3f}, calibration {metrics['calibration_recalibrated']:.2f} "
-        "(and a constant average-CTR guess is perfectly calibrated with NE 1: judge both)."
+        f"(and a constant average-CTR guess is calibrated on average, {constant['calibration']:.2f}, with NE "
+        f"{constant['ne']:.2f} and AUC 0.5: judge both)."
     )
     short = {"model as trained": "model", "over-confident (logit x 1.6)": "over-confident",
              "under-confident (logit x 0.5)": "under-confident", "shifted (odds x 3)": "shifted x3",

@@ -294,7 +294,7 @@ def imbalance(seed: int) -> LabOutput:
     models = [
         ("unweighted", "logloss, no weights",
          fit({**base, "objective": "binary:logistic"}, X, y)),
-        ("class_weighted", f"scale_pos_weight={spw:.0f}",
+        ("class_weighted", f"class weights, positives x{spw:.0f}",
          fit({**base, "objective": "binary:logistic", "scale_pos_weight": spw}, X, y)),
         ("focal", "focal loss, gamma=2",
          fit({**base, "base_score": 0.0}, X, y, obj=lambda margin, d: _focal_grad_hess(d.get_label(), margin, 2.0))),
@@ -420,7 +420,8 @@ def accuracy_paradox(seed: int) -> LabOutput:
         f"points, yet it catches {m['recall_at_1pct_alerts_xgb']:.0%} of fraud with 1% of payments flagged and its "
         f"PR-AUC is {m['pr_auc_xgb']:.2f} against a no-skill baseline of {m['fraud_rate']:.3f} "
         f"(its ROC-AUC is {m['roc_auc_xgb']:.2f} against a baseline of 0.5). Fraud is 0.5% here, five times the "
-        "case's rate so the test set holds about 300 frauds; at the case's 0.1% 'always legitimate' is 99.9% accurate."
+        "case's rate, so the test set has enough frauds to count; at the case's 0.1% 'always legitimate' is 99.9% "
+        "accurate."
     )
     names = [row["scorer"] for row in table]
     plot = PlotSpec(

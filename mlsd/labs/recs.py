@@ -126,9 +126,9 @@ def cold_start(seed: int) -> LabOutput:
         "content_profile": "content: user profile x item features",
         "content_to_factors": "content: features -> MF factors (ridge)",
     }
-    table = [{"model": labels[name], "recall@10_new_items": r[0], "recall@10_established": r[1]}
+    table = [{"model": labels[name], "recall@10, new items": r[0], "recall@10, established items": r[1]}
              for name, r in res.items()]
-    table.append({"model": "chance", "recall@10_new_items": metrics["new_recall10_chance"]})
+    table.append({"model": "chance", "recall@10, new items": metrics["new_recall10_chance"]})
     takeaway = (
         f"On new items collaborative filtering is at chance (recall@10 {metrics['new_recall10_cf']:.3f} vs "
         f"{metrics['new_recall10_chance']:.3f}) while content features reach "
@@ -612,7 +612,7 @@ def feedback_loop(seed: int) -> LabOutput:
         metrics[f"exploit_ctr_final_{key(eps)}"] = exploit_ctr
     metrics = {name: float(val) for name, val in metrics.items()}
 
-    table = [{"exploration": f"epsilon={eps:g}", "coverage": cov[-1], "ctr": ctr[-1], "ctr_model_top10": ex}
+    table = [{"exploration": f"epsilon={eps:g}", "coverage": cov[-1], "ctr": ctr[-1], "CTR of the model's own top 10": ex}
              for eps, (cov, ctr, ex) in runs.items()]
     table.append({"exploration": "oracle (true tastes)", "ctr": best_ctr})
     g, e = runs[0.0], runs[0.1]
