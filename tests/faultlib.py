@@ -274,6 +274,13 @@ class Outcome:
 _runner = CliRunner()
 
 
+def error_lines(stderr: str | bytes) -> list[str]:
+    """stderr's lines, less the loader's `skipped:` notes about broken case files (a case being
+    written in the same tree must not fail a test about something else)."""
+    text = stderr.decode() if isinstance(stderr, bytes) else stderr
+    return [line for line in text.strip().splitlines() if not line.startswith("skipped: ")]
+
+
 def run_cli(args: list[str], stdin: bytes | None = None, timeout: float = 20.0) -> Outcome:
     from mlsd.cli import app
 

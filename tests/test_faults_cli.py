@@ -15,7 +15,7 @@ import time
 import pytest
 
 from conftest import COURSE, spawn_mlsd
-from faultlib import run_cli
+from faultlib import error_lines, run_cli
 from mlsd.store import Store
 
 COURSE_ARGS = ["--cases-dir", str(COURSE / "cases")]
@@ -33,7 +33,7 @@ def mlsd(args, home, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, env=None,
 def _one_line(stderr: bytes | str, *words) -> str:
     text = stderr.decode() if isinstance(stderr, bytes) else stderr
     assert "Traceback" not in text, text
-    (line,) = text.strip().splitlines()
+    (line,) = error_lines(text)
     for word in words:
         assert word in line, line
     return line

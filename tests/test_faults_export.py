@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from faultlib import run_cli
+from faultlib import error_lines, run_cli
 from mlsd.errors import UserError
 
 RUNAWAY = {
@@ -41,7 +41,7 @@ def test_runaway_template_stops_within_budget(tmp_path, monkeypatch, name):
     assert time.perf_counter() - started < 4, name
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert result.exit_code == 2
-    (line,) = result.stderr.strip().splitlines()
+    (line,) = error_lines(result.stderr)
     assert str(template) in line
     assert not out.exists()
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from faultlib import run_cli, seed_sheet
+from faultlib import error_lines, run_cli, seed_sheet
 from mlsd.errors import UserError
 from mlsd.sheet import MAX_ANSWER_CHARS, MAX_SHEET_BYTES, decode_sheet, parse_sheet
 from mlsd.store import Store
@@ -55,7 +55,7 @@ def test_non_utf8_sheet_is_refused_everywhere_and_stores_nothing(tmp_path, isola
     for result in runs:
         assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
         assert result.exit_code == 2, (result.args, result.stdout)
-        (line,) = result.stderr.strip().splitlines()
+        (line,) = error_lines(result.stderr)
         assert "UTF-8" in line or "binary" in line
     assert str(path) in runs[0].stderr and "<stdin>" in runs[1].stderr
     assert _sessions(isolated_home) == []  # no empty open session left behind

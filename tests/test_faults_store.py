@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import COURSE
-from faultlib import run_cli
+from faultlib import error_lines, run_cli
 from mlsd import store as store_module
 from mlsd.store import SCHEMA_VERSION, Store, StoreError
 
@@ -23,7 +23,7 @@ SHEET = "## requirements\n\nqps and the p99 latency budget\n\n## evaluation\n\nc
 def _one_line(result, *words):
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
-    (line,) = result.stderr.strip().splitlines()
+    (line,) = error_lines(result.stderr)
     for word in words:
         assert word in line, line
     return line
