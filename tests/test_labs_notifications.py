@@ -82,8 +82,8 @@ def test_net_marginal_threshold_beats_a_flat_cap_at_the_same_volume(seed):
     assert m["opt_outs_net"] < m["opt_outs_flat"]
     assert m["net_net"] > m["net_flat"] * 1.08
     # ranking by effect alone buys visits but pays for them in opt-outs
-    assert m["opt_outs_effect"] > 1.5 * m["opt_outs_flat"]
-    assert m["net_effect"] < m["net_net"] - 5
+    assert m["opt_outs_effect"] > 1.3 * m["opt_outs_flat"]
+    assert m["net_effect"] < m["net_net"] - 4
     # the rule sends nothing to some users and more than the cap to others
     assert m["zero_share_net"] > 5 * m["zero_share_flat"]
     assert m["max_per_user_net"] > m["max_per_user_flat"]

@@ -385,7 +385,7 @@ def budget_threshold(seed: int) -> LabOutput:
     users are far more sensitive than others). A user who turns push off costs `COST` = 20
     visits (the channel's future value). The opt-out rate under the flat cap is near the
     case's 0.06% a day. Policies at the volume of a flat cap of three a day, every one with
-    a hard maximum of eight:
+    a hard maximum of six (today's cap) as a safety rail:
     - flat cap: each user's best three candidates;
     - threshold on effect: the best candidates across all users, ignoring diminishing
       returns and opt-out risk;
@@ -398,7 +398,7 @@ def budget_threshold(seed: int) -> LabOutput:
     import numpy as np
 
     rng = np.random.default_rng(seed)
-    n, cost, decay, cap, hard_max = 20_000, 20.0, 0.75, 3, 8
+    n, cost, decay, cap, hard_max = 20_000, 20.0, 0.75, 3, 6
     persuadable = rng.gamma(1.2, 0.02, n)  # per-user scale of a push's effect on visits
     sensitivity = rng.lognormal(-9.6, 0.9, n)  # opt-out risk added by each extra push
     n_cand = rng.poisson(np.exp(rng.normal(2.1, 0.6, n)))
@@ -445,10 +445,11 @@ def budget_threshold(seed: int) -> LabOutput:
         f"At the flat cap's volume ({m['pushes_flat']:.2f} pushes per user a day), one threshold on net "
         f"marginal value buys {m['visits_net']:.0f} extra visits per 1,000 users vs {m['visits_flat']:.0f} with "
         f"{m['opt_outs_net']:.0f} opt-outs per 100,000 vs {m['opt_outs_flat']:.0f} (net value {m['net_net']:.0f} "
-        f"vs {m['net_flat']:.0f}), sending nothing to {100 * m['zero_share_net']:.0f}% of users and eight to "
-        f"others. Ranking by effect alone buys visits but nearly doubles opt-outs ({m['opt_outs_effect']:.0f}, "
-        f"net {m['net_effect']:.0f}). With no budget the rule sends {m['pushes_free']:.2f} a day: the budget's "
-        "shadow price says what one more push is worth."
+        f"vs {m['net_flat']:.0f}), sending nothing to {100 * m['zero_share_net']:.0f}% of users and up to "
+        f"{m['max_per_user_net']:.0f} (the hard cap) to others. Ranking by effect alone buys visits but raises "
+        f"opt-outs {m['opt_outs_effect'] / m['opt_outs_flat']:.1f}x ({m['opt_outs_effect']:.0f}, net "
+        f"{m['net_effect']:.0f}). With no budget the rule sends {m['pushes_free']:.2f} a day: the budget's shadow "
+        "price says what one more push is worth."
     )
     plot = PlotSpec(
         kind="bar", title="Net value per 1,000 users at the same volume", x_label="policy",
