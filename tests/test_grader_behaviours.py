@@ -204,3 +204,25 @@ def test_soft_hits_need_a_signature_word_of_the_concept():
     sents = textmod.sentences("After launch we measure it, wait for delayed labels and plan the launch.")
     found = soft.soft_hits(case.steps["requirements"].rubric, sents, frozenset(), set(), _case_rubrics(case))
     assert found == {}
+
+
+def test_links_are_not_claims_and_a_comparison_ranks_below():
+    from mlsd.grader import text as textmod
+
+    terms = {t.term for t in textmod.tokens("see https://example.com/random-split-calibration for more")}
+    assert "random" not in terms and "calibr" not in terms
+    g = _grade_ctr("evaluation", "We report recall at a fixed false-positive rate (more important than accuracy).")
+    assert "accuracy-on-rare-positives" not in [f.id for f in g.red_flags]
+
+
+def test_filler_is_judged_by_density():
+    from mlsd.grader.tone import filler_penalty
+
+    assert filler_penalty(["leverage"], 60) > 0
+    assert filler_penalty(["leverage", "proactive", "proactive"], 2000) == 0
+
+
+def test_evidence_offsets_survive_characters_that_grow_when_lower_cased():
+    g = _grade_ctr("requirements", "İİİ note. We need calibrated probabilities, not just a good ranking.")
+    hit = next(h for h in g.hits if h.id == "calibration-requirement")
+    assert "calibrated" in hit.evidence

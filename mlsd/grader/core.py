@@ -510,10 +510,11 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
         score -= tone.dismissal_penalty(waved)
         parts.append(ScorePart("tone", f"- {round(tone.dismissal_penalty(waved) * 100)} pts: waves things away", score))
     fluff = tone.filler(answer)
-    if fluff:
+    fluff_cost = tone.filler_penalty(fluff, len(answer.split())) if fluff else 0.0
+    if fluff_cost:
         notes.append(f"Corporate filler (\"{fluff[0]}\"): say what you would build, with numbers and reasons.")
-        score -= tone.filler_penalty(fluff)
-        parts.append(ScorePart("tone", f"- {round(tone.filler_penalty(fluff) * 100)} pts: corporate filler", score))
+        score -= fluff_cost
+        parts.append(ScorePart("tone", f"- {round(fluff_cost * 100)} pts: corporate filler", score))
     sweeping = tone.sweeping_penalty(answer)
     if sweeping:
         notes.append("Several sweeping claims (\"just\", \"always\", \"obviously\"): give reasons instead.")

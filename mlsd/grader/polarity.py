@@ -91,6 +91,8 @@ def is_negated(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
     def rejects(i: int) -> bool:
         if toks[i].raw in ("instead", "rather"):
             return i < span[0]
+        if toks[i].raw == "than":  # "recall (more important than accuracy)" ranks it below
+            return i < span[0] and i > 0 and toks[i - 1].raw in ("important", "useful", "better", "informative")
         return textmod.is_negation(toks[i].raw) or toks[i].term in CRITICAL_STEMS
 
     return any(rejects(i) for i in range(begin, finish + 1))

@@ -68,9 +68,16 @@ def _build_canonical_phrases() -> dict[tuple[str, ...], str]:
     return table
 
 
+_URL = re.compile(r"https?://\S+|www\.\S+")
+
+
 def _prepare(text: str) -> str:
     # every replacement keeps the length, so offsets still point into the original
-    text = text.lower()
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a few characters ("İ") grow when lower-cased
+        lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    # a link's words ("/modal-calibration") are not claims the answer makes
+    text = _URL.sub(lambda m: " " * len(m.group(0)), lowered)
     return (
         text.replace("\u2019", "'").replace("\u2018", "'").replace("\u2013", "-").replace("\u2014", "-")
         .replace("\u00d7", "x").replace("\u2264", "<").replace("\u2265", ">")

@@ -71,9 +71,11 @@ def filler(answer: str) -> list[str]:
     return [m.group(0) for m in _FILLER.finditer(answer)]
 
 
-def filler_penalty(found: list[str]) -> float:
-    """Cost of the filler words found by `filler`: each one counts, up to a cap."""
-    return min(FILLER_MAX_PENALTY, FILLER_PENALTY * len(found))
+def filler_penalty(found: list[str], words: int = 0) -> float:
+    """Cost of the filler words found by `filler`: each one counts, up to a cap; a long answer
+    may carry one per 200 words free (three in a 2,000-word write-up are not buzzword prose)."""
+    excess = len(found) - words / 600
+    return min(FILLER_MAX_PENALTY, FILLER_PENALTY * excess) if excess > 0 else 0.0
 
 
 def sweeping_penalty(answer: str) -> float:
