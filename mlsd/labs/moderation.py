@@ -9,10 +9,10 @@ reach review (12% violating) and the evasion lab's posts are 10% violating, so t
 a one-second lab holds enough violations to count.
 
 Sources: prevalence as the share of views (Meta, "Measuring Prevalence of Violating
-Content on Facebook", 2019) estimated by stratified sampling (Neyman 1934);
+Content on Facebook", 2019) estimated by stratified sampling (Neyman allocation; Cochran 1977);
 dialect and identity-term false positives (Sap et al. 2019; Dixon et al. 2018);
 multimodal memes (Kiela et al. 2020); evasion by typos and split words, and
-character features resisting it better (Groendahl et al. 2018).
+character features resisting it better (Gröndahl et al. 2018).
 """
 
 from __future__ import annotations
@@ -523,7 +523,7 @@ def _char_ngrams(vocabulary, n_features: int = 2**14):
             "freshly labelled evasions holds recall. Only a measure of what is missed shows the drop.",
 )
 def evasion_drift(seed: int) -> LabOutput:
-    """Adversarial adaptation seen by two monitors (after Groendahl et al. 2018).
+    """Adversarial adaptation seen by two monitors (after Gröndahl et al. 2018).
 
     Posts are 12 words; 10% are violating and hold one or two of 50 slurs (a tenth of
     the case's rate would leave too few violations to count in a second; the effect
