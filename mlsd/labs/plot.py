@@ -70,7 +70,9 @@ def save_plot(result: LabResult, path: pathlib.Path) -> pathlib.Path | None:
     ax.grid(True, alpha=0.3)
     if len(spec.series) > 1:
         # beside the axes, never on top of a bar or a line
-        fig.legend(*ax.get_legend_handles_labels(), loc="outside right upper", frameon=False)
+        longest = max(len(s.name) for s in spec.series)
+        fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", frameon=False,
+                   ncols=max(1, min(len(spec.series), 90 // (longest + 8))))  # as many columns as fit the width
     fig.suptitle(f"{result.title}  ({result.id}, seed {result.seed})", fontsize=9, color="0.35")
     fig.savefig(path, format="png")
     return path
