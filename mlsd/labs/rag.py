@@ -162,12 +162,12 @@ def chunking(seed: int) -> LabOutput:
     wanted = np.array([target[(t, c, r)] for t, c, r in zip(q_t, q_c, q_r)])
 
     sentence_words = np.array([len(s[4]) for s in sentences])
-    strategies = ["sentence", "sentence + title", "sentence + title, return +-1", "fixed 40 words",
-                  "section + title", "whole document"]
+    strategies = ["sentence", "sentence + title", "small-to-big +-1", "fixed 40 words", "section + title",
+                  "whole document"]
     rows, stats = [], {}
     cache = {}
     for name in strategies:
-        base = "sentence + title" if name.endswith("+-1") else name
+        base = "sentence + title" if name.startswith("small-to-big") else name
         if base not in cache:
             chunks = build(base)
             weights = _bm25_weights(_term_counts([w for _, w in chunks], n_vocab))
@@ -178,12 +178,12 @@ def chunking(seed: int) -> LabOutput:
         for rank in range(top.shape[1]):
             for qi, j in enumerate(top[:, rank]):
                 idx = chunks[j][0]
-                if name.endswith("+-1"):  # small-to-big: index a sentence, hand the LLM its neighbours too
+                if name.startswith("small-to-big"):  # index a titled sentence, hand the LLM its neighbours too
                     i = idx[0]
                     idx = [x for x in (i - 1, i, i + 1) if 0 <= x < len(sentences) and section_of[x] == section_of[i]]
                 new = [x for x in idx if not held[qi, x]]
                 held[qi, new] = True
-                words[qi] += sentence_words[new].sum() + (len(heading(0, 0)) if "title" in name else 0)
+                words[qi] += sentence_words[new].sum() + (len(heading(0, 0)) if base.endswith("title") else 0)
         if name == "fixed 40 words" or name == "whole document":
             words = np.array([sum(len(chunks[j][1]) for j in top[qi]) for qi in range(n_q)], dtype=float)
         statement = held[np.arange(n_q), wanted[:, 0]]
@@ -196,8 +196,7 @@ def chunking(seed: int) -> LabOutput:
                      "prompt words": round(stats[name]["tokens"])})
 
     sec, doc, sent, sent_t, big, fixed = (stats[n] for n in ("section + title", "whole document", "sentence",
-                                                             "sentence + title", "sentence + title, return +-1",
-                                                             "fixed 40 words"))
+                                                             "sentence + title", "small-to-big +-1", "fixed 40 words"))
     metrics = {
         "complete_sentence": sent["complete"],
         "complete_sentence_title": sent_t["complete"],
@@ -224,7 +223,7 @@ def chunking(seed: int) -> LabOutput:
         f"Whole documents hold the answer ({doc['complete']:.0%}) at "
         f"{metrics['token_ratio_document_vs_section']:.0f}x the words of sections."
     )
-    labels = ["sentence", "sentence+title", "sentence+-1", "fixed 40", "section+title", "document"]
+    labels = ["sentence", "sentence+title", "small-to-big", "fixed 40", "section+title", "document"]
     plot = PlotSpec(
         kind="bar", title="Whole answer (rule and condition) in the top 5 chunks", x_label="chunking",
         y_label="questions (%)",
@@ -407,9 +406,8 @@ def hybrid(seed: int) -> LabOutput:
         score = shared + 2.0 * (cand == code[:, None]) + rng.normal(0.0, 0.5, cand.shape)
         return np.take_along_axis(cand, np.argsort(-score, axis=1, kind="stable"), axis=1)
 
-    rankings = {"BM25": top_lex, "dense": top_dense, "hybrid (RRF)": fused,
-                "BM25 + reranker": rerank(top_lex), "dense + reranker": rerank(top_dense),
-                "hybrid + reranker": rerank(fused)}
+    rankings = {"BM25": top_lex, "dense": top_dense, "RRF": fused, "BM25+rerank": rerank(top_lex),
+                "dense+rerank": rerank(top_dense), "RRF+rerank": rerank(fused)}
     stats, rows = {}, []
     for name, ranked in rankings.items():
         at = ranked[:, :10] == test_t[:, None]
@@ -422,8 +420,7 @@ def hybrid(seed: int) -> LabOutput:
         rows.append({"retrieval": name, "top 20 (%)": round(100 * stats[name]["pool"], 1),
                      "recall@5 (%)": round(100 * stats[name]["all"], 1),
                      "paraphrase (%)": round(100 * stats[name]["paraphrase"], 1),
-                     "identifier (%)": round(100 * stats[name]["identifier"], 1),
-                     "MRR@10": round(stats[name]["mrr"], 3)})
+                     "identifier (%)": round(100 * stats[name]["identifier"], 1)})
     lex, dense, fuse, lex_rr, dense_rr, rr = (stats[n] for n in rankings)
     metrics = {
         "pool_bm25": lex["pool"], "pool_dense": dense["pool"], "pool_hybrid": fuse["pool"],
@@ -518,7 +515,7 @@ def judge(seed: int) -> LabOutput:
 
     z = 1.96
     true_diff = truth["B"] - truth["A"]
-    names = {"judge": "judge alone (4,000)", "human": "humans alone (300)", "ppi": "judge + humans (PPI)"}
+    names = {"judge": "judge", "human": "humans", "ppi": "PPI"}
     rows, stats = [], {}
     for method in ("judge", "human", "ppi"):
         diff = est[(method, "B")] - est[(method, "A")]
@@ -532,13 +529,13 @@ def judge(seed: int) -> LabOutput:
             "b_wins": float((diff - z * se > 0).mean()), "a_wins": float((diff + z * se < 0).mean()),
         }
         st = stats[method]
-        rows.append({"estimate": names[method], "A (%)": round(100 * st["a"], 1), "B (%)": round(100 * st["b"], 1),
-                     "B - A (pts)": round(100 * st["diff"], 1), "95% CI width": round(100 * st["width"], 1),
-                     "covers truth (%)": round(100 * st["coverage"], 1),
-                     "says A better (%)": round(100 * st["a_wins"], 1)})
-    rows.insert(0, {"estimate": "truth", "A (%)": 100 * truth["A"], "B (%)": 100 * truth["B"],
-                    "B - A (pts)": round(100 * true_diff, 1), "95% CI width": None, "covers truth (%)": None,
-                    "says A better (%)": None})
+        rows.append({"estimate": names[method], "B - A (pts)": round(100 * st["diff"], 1),
+                     "95% CI (pts)": round(100 * st["width"], 1),
+                     "covers (%)": round(100 * st["coverage"], 1),
+                     "A wins (%)": round(100 * st["a_wins"], 1),
+                     "B wins (%)": round(100 * st["b_wins"], 1)})
+    rows.insert(0, {"estimate": "truth", "B - A (pts)": round(100 * true_diff, 1), "95% CI (pts)": None,
+                    "covers (%)": None, "A wins (%)": None, "B wins (%)": None})
     jd, hu, pp = stats["judge"], stats["human"], stats["ppi"]
     metrics = {
         "judge_diff": jd["diff"], "human_diff": hu["diff"], "ppi_diff": pp["diff"], "true_diff": true_diff,
@@ -552,20 +549,19 @@ def judge(seed: int) -> LabOutput:
     metrics = {k: float(v) for k, v in metrics.items()}
     takeaway = (
         f"The judge alone puts verbose B ahead by {100 * jd['diff']:+.1f} points although B is "
-        f"{100 * -true_diff:.0f} points worse; its interval is narrow ({100 * jd['width']:.1f} pts) and covers "
-        f"the truth in {jd['coverage']:.0%} of runs, and it agrees less with humans on B (kappa "
+        f"{100 * -true_diff:.0f} points worse; its interval is narrow ({100 * jd['width']:.1f} pts), covers "
+        f"the truth in {jd['coverage']:.0%} of runs and declares B the better system in {jd['b_wins']:.0%}, and "
+        f"it agrees less with humans on B (kappa "
         f"{kappa['B']:.2f} vs {kappa['A']:.2f} on A). 300 human labels per system are unbiased "
         f"({hu['coverage']:.0%} coverage) but {100 * hu['width']:.1f} pts wide; the judge corrected with the same "
         f"labels (PPI) is unbiased too ({pp['coverage']:.0%}) and "
         f"{metrics['width_reduction_ppi_vs_human']:.0%} narrower ({100 * pp['width']:.1f} pts), so it calls A "
         f"better in {pp['a_wins']:.0%} of runs against {hu['a_wins']:.0%} for humans alone."
     )
-    labels = ["judge alone", "humans alone", "judge + humans"]
     plot = PlotSpec(
-        kind="bar", title="Estimated B - A in correctness (truth: -4 points)", x_label="estimate",
-        y_label="B - A (points)",
-        series=[Series("B - A", labels, [100 * stats[m]["diff"] for m in ("judge", "human", "ppi")]),
-                Series("truth", labels, [100 * true_diff] * 3)],
+        kind="bar", title="The judge's agreement with human labels (Cohen's kappa)", x_label="system",
+        y_label="kappa",
+        series=[Series("kappa", ["A (concise)", "B (verbose)"], [kappa["A"], kappa["B"]])],
     )
     return LabOutput(metrics=metrics, table=rows, takeaway=takeaway, plot=plot)
 
@@ -638,11 +634,11 @@ def cache(seed: int) -> LabOutput:
         return int(hour >= edited_at[intent[i]])
 
     policies = [
-        ("semantic 0.85", 0.85, False, False),
-        ("semantic 0.92", 0.92, False, False),
-        ("semantic 0.97", 0.97, False, False),
-        ("0.97, keyed by group, 24 h TTL", 0.97, True, False),
-        ("0.97, re-check cited docs", 0.97, False, True),
+        ("cosine 0.85", 0.85, False, False),
+        ("cosine 0.92", 0.92, False, False),
+        ("cosine 0.97", 0.97, False, False),
+        ("0.97+group", 0.97, True, False),
+        ("0.97+check", 0.97, False, True),
     ]
     cost_per_answer, answers_a_month = 0.019, 840_000
     rows, stats = [], {}
@@ -697,7 +693,7 @@ def cache(seed: int) -> LabOutput:
     takeaway = (
         f"At a cosine threshold of 0.85 the cache answers {loose['hit']:.0%} of questions but "
         f"{loose['wrong']:.1%} of all answers are another intent's (the German answer to the French question); "
-        f"at 0.92, which sounds safe, {mid['wrong']:.1%}; at 0.97 {strict['wrong']:.2%}, with {strict['hit']:.0%} "
+        f"at 0.92, which sounds safe, {mid['wrong']:.1%}; at 0.97, {strict['wrong']:.2%} with {strict['hit']:.0%} "
         f"hits. Keyed by the question "
         f"alone it still leaks: {10_000 * strict['leaks']:.0f} answers per 10,000 come from a restricted document "
         f"the asker cannot open, and {strict['stale']:.1%} are stale after an edit. Keying by permission group "
@@ -776,46 +772,46 @@ def acl_filter(seed: int) -> LabOutput:
         out = {}
         for k in (10, 50):
             keep = can_sorted[:, :k] & (np.cumsum(can_sorted[:, :k], axis=1) <= 5)
-            out[f"post-filter top {k}"] = ((keep & is_target[:, :k]).any(axis=1).mean(), keep.sum(axis=1).mean())
+            out[f"post top {k}"] = ((keep & is_target[:, :k]).any(axis=1).mean(), keep.sum(axis=1).mean())
         keep = can_sorted & (np.cumsum(can_sorted, axis=1) <= 5)
         out["pre-filter"] = ((keep & is_target).any(axis=1).mean(), keep.sum(axis=1).mean())
-        out["LLM told to ignore"] = (is_target[:, :5].any(axis=1).mean(), 5.0)
+        out["LLM ignores"] = (is_target[:, :5].any(axis=1).mean(), 5.0)
         restricted_in_prompt = (~can_sorted[:, :5]).sum(axis=1)
         results[breadth] = {k: (float(a), float(b)) for k, a, b in ((k, *v) for k, v in out.items())}
         results[breadth]["leaked"] = float(restricted_in_prompt.mean())
         results[breadth]["leak_share"] = float((restricted_in_prompt > 0).mean())
 
-    methods = ["post-filter top 10", "post-filter top 50", "pre-filter", "LLM told to ignore"]
+    methods = ["post top 10", "post top 50", "pre-filter", "LLM ignores"]
     rows = []
     for m in methods:
         rows.append({"permissions": m,
                      "narrow recall@5 (%)": round(100 * results["narrow"][m][0], 1),
                      "narrow chunks": round(results["narrow"][m][1], 2),
                      "broad recall@5 (%)": round(100 * results["broad"][m][0], 1),
-                     "broad chunks": round(results["broad"][m][1], 2),
-                     "restricted in prompt": round(results["narrow"]["leaked"], 2) if m.startswith("LLM") else 0.0})
+                     "narrow: restricted in prompt": round(results["narrow"]["leaked"], 2) if m.startswith("LLM")
+                     else 0.0})
     nar, bro = results["narrow"], results["broad"]
     metrics = {
-        "narrow_post10": nar["post-filter top 10"][0], "narrow_post50": nar["post-filter top 50"][0],
-        "narrow_pre": nar["pre-filter"][0], "broad_post10": bro["post-filter top 10"][0],
+        "narrow_post10": nar["post top 10"][0], "narrow_post50": nar["post top 50"][0],
+        "narrow_pre": nar["pre-filter"][0], "broad_post10": bro["post top 10"][0],
         "broad_pre": bro["pre-filter"][0],
-        "narrow_post10_chunks": nar["post-filter top 10"][1], "narrow_pre_chunks": nar["pre-filter"][1],
-        "narrow_llm_recall": nar["LLM told to ignore"][0],
+        "narrow_post10_chunks": nar["post top 10"][1], "narrow_pre_chunks": nar["pre-filter"][1],
+        "narrow_llm_recall": nar["LLM ignores"][0],
         "narrow_restricted_in_prompt": nar["leaked"], "narrow_prompts_with_restricted": nar["leak_share"],
         "broad_restricted_in_prompt": bro["leaked"],
     }
     metrics = {k: float(v) for k, v in metrics.items()}
     takeaway = (
-        f"For an employee in 2 groups, post-filtering the global top 10 leaves {nar['post-filter top 10'][1]:.1f} "
-        f"chunks and the answer in {nar['post-filter top 10'][0]:.0%} of prompts (top 50: "
-        f"{nar['post-filter top 50'][0]:.0%}), because other teams' copies of the same document fill the top; "
+        f"For an employee in 2 groups, post-filtering the global top 10 leaves {nar['post top 10'][1]:.1f} "
+        f"chunks and the answer in {nar['post top 10'][0]:.0%} of prompts (top 50: "
+        f"{nar['post top 50'][0]:.0%}), because other teams' copies of the same document fill the top; "
         f"filtering inside the index gets {nar['pre-filter'][0]:.0%} with {nar['pre-filter'][1]:.0f} chunks. An "
-        f"employee in 150 groups barely notices the difference ({bro['post-filter top 10'][0]:.0%} vs "
+        f"employee in 150 groups barely notices the difference ({bro['post top 10'][0]:.0%} vs "
         f"{bro['pre-filter'][0]:.0%}), so testing as an admin hides it. Sending the global top 5 "
-        f"and telling the LLM what to ignore finds the answer only {nar['LLM told to ignore'][0]:.0%} of the time "
+        f"and telling the LLM what to ignore finds the answer only {nar['LLM ignores'][0]:.0%} of the time "
         f"and puts {nar['leaked']:.1f} restricted chunks in the average prompt ({nar['leak_share']:.0%} of prompts)."
     )
-    labels = ["post top 10", "post top 50", "pre-filter", "LLM ignores"]
+    labels = methods
     plot = PlotSpec(
         kind="bar", title="Recall@5 by where permissions are applied", x_label="permissions", y_label="recall@5 (%)",
         series=[Series("narrow (2 groups)", labels, [100 * nar[m][0] for m in methods]),
