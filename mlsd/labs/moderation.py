@@ -52,7 +52,7 @@ def _wilson_lower(k, n, z: float = 1.2816):
     id="moderation-fusion",
     case=CASE,
     step="model",
-    title="Memes: text-only, image-only and late fusion miss what is hateful only in combination",
+    title="Memes: late fusion misses what is hateful only in combination",
     summary="A caption that names a group and a picture of vermin are each benign; together they are hate. "
             "Scoring text and image apart (even taking the max) misses those memes; a joint model with "
             "cross-modal terms catches them.",
@@ -106,10 +106,10 @@ def fusion(seed: int) -> LabOutput:
     models = [
         ("text", "text only", p_text),
         ("image", "image only", p_image),
-        ("late", "late fusion: max of the two", np.maximum(p_text, p_image)),
-        ("concat", "early fusion: concatenated features", fit(np.hstack([text, image])).predict_proba(
+        ("late", "late fusion (max)", np.maximum(p_text, p_image)),
+        ("concat", "concatenated, linear", fit(np.hstack([text, image])).predict_proba(
             np.hstack([text_t, image_t]))[:, 1]),
-        ("joint", "joint model with text x image terms", fit(cross(text, image)).predict_proba(
+        ("joint", "joint, text x image", fit(cross(text, image)).predict_proba(
             cross(text_t, image_t))[:, 1]),
     ]
     metrics: dict[str, float] = {"memes": float(n), "violating_share": float(y_t.mean())}
@@ -123,10 +123,10 @@ def fusion(seed: int) -> LabOutput:
                "recall_all": float(acted[y_t].mean())}
         metrics.update({f"{metric}_{key}": value for metric, value in row.items()})
         table.append({"model": name, "PR-AUC": round(row["pr_auc"], 3),
-                      "recall: caption": round(row["recall_caption"], 2),
-                      "recall: picture": round(row["recall_picture"], 2),
-                      "recall: combination only": round(row["recall_combination"], 2),
-                      "recall: all": round(row["recall_all"], 2)})
+                      "recall caption": round(row["recall_caption"], 2),
+                      "recall picture": round(row["recall_picture"], 2),
+                      "recall combo": round(row["recall_combination"], 2),
+                      "recall all": round(row["recall_all"], 2)})
     m = metrics
     takeaway = (
         f"At the cut where 90% of removals are right, late fusion catches {m['recall_caption_late']:.0%} of hateful "
@@ -140,9 +140,9 @@ def fusion(seed: int) -> LabOutput:
     )
     plot = PlotSpec(
         kind="bar", title="Recall at 90% precision, by kind of hateful meme", x_label="model", y_label="recall",
-        series=[Series(label, [name for _, name, _ in models], [m[f"recall_{kind}_{key}"] for key, _, _ in models])
-                for label, kind in (("caption", "caption"), ("picture", "picture"),
-                                    ("combination only", "combination"))],
+        series=[Series(kind, ["text", "image", "late (max)", "concatenated", "joint"],
+                       [m[f"recall_{kind}_{key}"] for key, _, _ in models])
+                for kind in ("caption", "picture", "combination")],
     )
     return LabOutput(metrics=metrics, table=table, takeaway=takeaway, plot=plot)
 
@@ -219,10 +219,10 @@ def prevalence_sampling(seed: int) -> LabOutput:
     strat_weak, _ = stratified(scores["weak"])
 
     designs = [
-        ("items", "uniform sample of items (wrong unit)", items),
-        ("srs", "simple random sample of views", srs),
-        ("strat_weak", "views stratified by a weaker score", strat_weak),
-        ("strat", "views stratified by the current score", strat_strong),
+        ("items", "items (wrong unit)", items),
+        ("srs", "random views", srs),
+        ("strat_weak", "stratified, weak score", strat_weak),
+        ("strat", "stratified by score", strat_strong),
     ]
     metrics: dict[str, float] = {"true_prevalence_pct": 100 * truth,
                                  "item_prevalence_pct": float(100 * violating.mean()),
@@ -234,9 +234,9 @@ def prevalence_sampling(seed: int) -> LabOutput:
         metrics[f"rel_bias_{key}"] = bias
         metrics[f"rel_rmse_{key}"] = rel_rmse
         metrics[f"mean_estimate_pct_{key}"] = float(100 * est.mean())
-        table.append({"design (2,000 labels a week)": name, "mean estimate (%)": round(float(100 * est.mean()), 4),
+        table.append({"design": name, "mean estimate %": round(float(100 * est.mean()), 4),
                       "bias": f"{bias:+.0%}", "typical error": f"{rel_rmse:.0%}",
-                      "weeks finding none": f"{float(np.mean(est == 0)):.0%}"})
+                      "weeks with none": f"{float(np.mean(est == 0)):.0%}"})
     metrics["zero_share_srs"] = float(np.mean(srs == 0))
     metrics["srs_labels_for_same_error"] = float(budget * (metrics["rel_rmse_srs"] / metrics["rel_rmse_strat"]) ** 2)
     m = metrics
@@ -339,15 +339,14 @@ def language_thresholds(seed: int) -> LabOutput:
             metrics[f"recall_{policy}_{key}"] = right / int(test_y.sum())
             metrics[f"wrongful_per_million_{policy}_{key}"] = float((removed & ~test_y).sum() / n * 1e6)
         metrics[f"threshold_own_{key}"] = own
-        table.append({
-            "language": name,
-            "precision: one threshold": round(metrics[f"precision_global_{key}"], 3),
-            "recall: one threshold": round(metrics[f"recall_global_{key}"], 2),
-            "wrongful removals per 1M: one threshold": int(round(metrics[f"wrongful_per_million_global_{key}"])),
-            "precision: own threshold": round(metrics[f"precision_own_{key}"], 3),
-            "recall: own threshold": round(metrics[f"recall_own_{key}"], 2),
-            "wrongful removals per 1M: own threshold": int(round(metrics[f"wrongful_per_million_own_{key}"])),
-        })
+        for policy, label in (("global", "one for all"), ("own", "its own")):
+            table.append({
+                "language": name if policy == "global" else "",
+                "threshold": label,
+                "precision": round(metrics[f"precision_{policy}_{key}"], 3),
+                "recall": round(metrics[f"recall_{policy}_{key}"], 2),
+                "wrongful removals per 1M items": int(round(metrics[f"wrongful_per_million_{policy}_{key}"])),
+            })
     m = metrics
     m["wrongful_ratio_global_tagalog_vs_english"] = (m["wrongful_per_million_global_tagalog"]
                                                      / max(1.0, m["wrongful_per_million_global_english"]))
@@ -422,9 +421,9 @@ def review_queue(seed: int) -> LabOutput:
     orders = [
         ("fifo", "first in, first out", np.argsort(arrival, kind="stable")),
         ("reports", "most reports first", np.lexsort((arrival, -reports))),
-        ("p", "highest p(violation) first", np.argsort(-p_model, kind="stable")),
-        ("harm", "highest p x severity x predicted views", np.argsort(-expected_harm, kind="stable")),
-        ("tier1_harm", "tier 1 first, then expected harm", np.lexsort((-expected_harm, tier != 0))),
+        ("p", "highest p first", np.argsort(-p_model, kind="stable")),
+        ("harm", "p x severity x views", np.argsort(-expected_harm, kind="stable")),
+        ("tier1_harm", "tier 1, then harm", np.lexsort((-expected_harm, tier != 0))),
     ]
     tier1 = violating & (tier == 0)
     metrics: dict[str, float] = {"queue": float(n), "capacity": float(capacity),
@@ -439,9 +438,9 @@ def review_queue(seed: int) -> LabOutput:
                "tier1_reviewed": float((picked & tier1).sum() / tier1.sum())}
         metrics.update({f"{metric}_{key}": value for metric, value in row.items()})
         table.append({"queue order": name, "violations found": int(row["violations_found"]),
-                      "reviewer hit rate": round(row["hit_rate"], 3),
+                      "hit rate": round(row["hit_rate"], 3),
                       "harm prevented": f"{row['harm_prevented']:.0%}",
-                      "tier-1 violations reviewed": f"{row['tier1_reviewed']:.0%}"})
+                      "tier 1 reviewed": f"{row['tier1_reviewed']:.0%}"})
     m = metrics
     takeaway = (
         f"Reviewers decide {capacity:,} of {n:,} flagged items. First in, first out prevents {m['harm_prevented_fifo']:.0%} "
@@ -600,11 +599,11 @@ def evasion_drift(seed: int) -> LabOutput:
         metrics[f"{name}_week6"] = values[-1]
     for key in ("word", "char", "retrained"):
         metrics[f"missed_per_1000_{key}_week6"] = 100 * (1 - curves[f"recall_{key}"][-1])
-    table = [{"week": week, "evasive spellings": f"{evasive_share[week]:.0%}",
-              "frozen word: precision": round(curves["precision_word"][week], 2),
-              "frozen word: recall": round(curves["recall_word"][week], 2),
-              "frozen char n-grams: recall": round(curves["recall_char"][week], 2),
-              "retrained weekly: recall": round(curves["recall_retrained"][week], 2)}
+    table = [{"week": week, "respelled": f"{evasive_share[week]:.0%}",
+              "word: precision": round(curves["precision_word"][week], 2),
+              "word: recall": round(curves["recall_word"][week], 2),
+              "char n-grams: recall": round(curves["recall_char"][week], 2),
+              "retrained: recall": round(curves["recall_retrained"][week], 2)}
              for week in (0, 2, 4, 6)]
     m = metrics
     takeaway = (
