@@ -478,8 +478,8 @@ def judge(seed: int) -> LabOutput:
     the gold labels are adjudicated by two). The judge passes 97% of correct answers of
     either system, and 10% of A's wrong answers but 30% of B's: a long, confident wrong
     answer looks right (verbosity bias, Zheng et al. 2023). Each run judges 4,000 answers
-    per system and has SMEs label 300 of them per system (about a month of the case's
-    500-a-month SME capacity, split in two).
+    per system and has SMEs label 300 of them per system (600 labels, five weeks of the
+    case's 500-a-month SME capacity).
 
     Three estimates of each system's correctness and of B - A, over 500 runs:
     the judge's pass rate on all 4,000; the humans' rate on the 300; and
