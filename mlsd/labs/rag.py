@@ -2,12 +2,13 @@
 
 Every lab makes its own synthetic corpus, questions or answers with numpy and
 measures a real retriever, cache or estimator on them: BM25 is computed exactly
-(Robertson and Zaragoza 2009), the dense retriever is latent semantic analysis
-(TF-IDF plus truncated SVD) fitted on the corpus and a paraphrase corpus, so it
-learns synonyms from co-occurrence the way embedding models learn them from
-pre-training, and the judge estimator is prediction-powered inference
-(Angelopoulos et al., Science 2023). No LLM runs here: where an LLM's behaviour
-matters (a judge's verdicts) it is drawn from stated error rates.
+(Robertson and Zaragoza 2009); the dense retriever is a small count-based
+embedding model (positive-PMI word vectors learned from a paraphrase corpus), so
+it learns synonyms from co-occurrence the way embedding models learn them in
+pre-training; the judge estimator is prediction-powered inference (Angelopoulos
+et al., Science 2023). No LLM runs here: where an LLM's behaviour matters (a
+judge's verdicts) it is drawn from stated error rates, and the reranker is a
+stated stand-in for a cross-encoder. Word counts stand in for LLM tokens.
 """
 
 from __future__ import annotations
