@@ -33,7 +33,12 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.field or '(file)'}: {self.message}"
+        # always one line: a key or a YAML message may hold a line break or a control character
+        return _one_line(f"{self.path}:{self.line}: {self.field or '(file)'}: {self.message}")
+
+
+def _one_line(text: str) -> str:
+    return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in " ".join(text.split("\n")))
 
 
 @dataclass
@@ -179,10 +184,15 @@ def read_document(path: Path) -> tuple[Any, yaml.Node | None, list[Problem]]:
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
+    except yaml.reader.ReaderError as exc:  # a character YAML forbids; it has a position, not a mark
+        line = text.count("\n", 0, exc.position) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+        return None, None, [Problem(path, line, "", f"malformed YAML: character U+{code:04X} is not allowed "
+                                                    "(control characters cannot appear in YAML)")]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
-        reason = getattr(exc, "problem", None) or str(exc)
+        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         return None, None, [Problem(path, line, "", f"malformed YAML: {reason}")]
     problems = _duplicate_keys(node, path) if node is not None else []
     return data, node, problems

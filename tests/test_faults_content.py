@@ -38,6 +38,8 @@ HOSTILE = {
     "format_version true": TOY.replace("format_version: 1", "format_version: true"),
     "sequence as key": TOY + "? [a, b]\n: c\n",
     "NUL byte": TOY.encode("utf-8") + b"\x00",
+    "control character": TOY.replace("title: Toy click model", "title: Toy \x0e click"),
+    "line break in a key": TOY + '"odd\\nkey": 1\n',
 }
 
 
@@ -50,7 +52,8 @@ def test_hostile_case_file_is_one_problem_and_the_rest_loads(tmp_path, name):
     assert "ctr" in catalog.cases and "toy" not in catalog.cases
     mine = [p for p in catalog.problems if p.path == path]
     assert mine, name
-    assert all("\n" not in str(p) and str(p).startswith(f"{path}:") for p in mine)
+    for problem in mine:
+        assert "\n" not in str(problem) and str(problem).isprintable() and str(problem).startswith(f"{path}:"), problem
 
     listed = run_cli(["list", "--cases-dir", str(cases)])
     assert listed.exit_code == 0 and "ctr" in listed.stdout
