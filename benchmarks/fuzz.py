@@ -3,7 +3,8 @@
 Each input is a seed file (the toy case, the ctr model-answer sheet, the
 shipped cheat-sheet template) with a few random edits and nasty snippets
 (tests/faultlib.py). Every command it feeds is judged the same way: no
-traceback, exit 0 or 2 with a message, and done within the time bound.
+traceback, exit 0 or 2 with a message, and done within the time bound; a
+case file's problems must also each print as one line.
 Prints inputs tried and failures by kind, per family. CI runs the same
 targets with a small fixed hypothesis budget (tests/test_faults_fuzz.py);
 this is the longer run.
@@ -53,7 +54,10 @@ def fuzz(family: str, count: int, seed: int, bound: float, timeout: float, show:
         with context:
             for number in range(count):
                 data = make()
-                failures = faultlib.judge(runs(data, Path(tmp) / f"in-{number}"), bound, timeout)
+                folder = Path(tmp) / f"in-{number}"
+                failures = faultlib.judge(runs(data, folder), bound, timeout)
+                if family == "content":
+                    failures += _problem_lines(folder / "cases")
                 if failures:
                     failed += 1
                 for outcome, why in failures:
@@ -64,6 +68,18 @@ def fuzz(family: str, count: int, seed: int, bound: float, timeout: float, show:
     for line in examples:
         print(line)
     return count, failed, kinds
+
+
+def _problem_lines(cases: Path) -> list:
+    """Each problem the loader reports must print as one printable line."""
+    from mlsd.loader import load_catalog
+
+    try:
+        problems = load_catalog([cases], include_shipped=False).problems
+    except Exception as exc:  # noqa: BLE001 - counted, not raised
+        return [(faultlib.Outcome(["load_catalog"], None, "", "", exc, 0.0), type(exc).__name__)]
+    return [(faultlib.Outcome(["load_catalog", str(p)[:80]], 0, "", "", None, 0.0), "problem not one line")
+            for p in problems if not str(p).isprintable()]
 
 
 class _nothing:
