@@ -22,8 +22,8 @@ MIN_TERMS = 25
 # An answer written for another case is typically 0.2-0.6 similar to that case's
 # profile and several times less to ours; generic prose that merely leans one
 # way (monitoring talk is alike across problems) must not be capped.
-OFF_TOPIC_MARGIN = 2.0
-OFF_TOPIC_MIN_SIMILARITY = 0.12
+OFF_TOPIC_MARGIN = 1.8
+OFF_TOPIC_MIN_SIMILARITY = 0.10
 FOCUSED_SIMILARITY = 0.15  # cosine with the pooled step profile of an answer that stays on the step
 
 
