@@ -35,7 +35,7 @@ DISMISSAL_MAX_PENALTY = 0.3
 # "end to end" have real technical meanings and are not here.
 _FILLER = re.compile(
     r"\b(leverag\w*|holistic\w*|synerg\w*|state[- ]of[- ]the[- ]art|best[- ]in[- ]class|world[- ]class|"
-    r"cutting[- ]edge|bleeding[- ]edge|next[- ]gen\w*|seamless\w*|proactive\w*|data[- ]centric|excellence|"
+    r"cutting[- ]edge|bleeding[- ]edge|next[- ]gen\w*|seamless\w*|proactive(?!\s+(?:rate|detection|removal))\w*|data[- ]centric|excellence|"
     r"unlock\w*|game[- ]chang\w*|paradigm\w*|hyperscale|empower\w*|turnkey|future[- ]proof\w*)\b",
     re.IGNORECASE,
 )

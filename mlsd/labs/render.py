@@ -18,7 +18,7 @@ from mlsd.labs.base import LabResult, LabSpec, PlotSpec, format_column, format_v
 
 # The seven-step framework's order; labs are listed by case, then by step in this order.
 STEP_ORDER = ("requirements", "framing", "data", "model", "evaluation", "serving", "monitoring")
-CASE_ORDER = ("ctr", "recs", "eta", "fraud", "search")
+CASE_ORDER = ("ctr", "recs", "eta", "fraud", "search", "rag", "moderation", "feed", "notifications", "pymk")
 
 _SERIES_STYLES = ("cyan", "magenta", "green", "yellow", "blue", "red")
 _EIGHTHS = " ▏▎▍▌▋▊▉"
