@@ -28,6 +28,15 @@ RUNAWAY = {
 }
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _catalog_once():
+    """Shipped cases load once for the module: these tests are about sheets, the store and export."""
+    import faultlib
+
+    with faultlib.cached_catalog():
+        yield
+
+
 @pytest.mark.parametrize("name", sorted(RUNAWAY))
 def test_runaway_template_stops_within_budget(tmp_path, monkeypatch, name):
     from mlsd import sandbox

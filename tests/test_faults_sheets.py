@@ -16,6 +16,15 @@ from mlsd.store import Store
 SHEET = seed_sheet()
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _catalog_once():
+    """Shipped cases load once for the module: these tests are about sheets, the store and export."""
+    import faultlib
+
+    with faultlib.cached_catalog():
+        yield
+
+
 @pytest.fixture(scope="module")
 def framework():
     from mlsd.loader import load_catalog

@@ -20,6 +20,15 @@ COURSE_ARGS = ["--cases-dir", str(COURSE / "cases")]
 SHEET = "## requirements\n\nqps and the p99 latency budget\n\n## evaluation\n\ncalibration and an a/b test\n"
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _catalog_once():
+    """Shipped cases load once for the module: these tests are about sheets, the store and export."""
+    import faultlib
+
+    with faultlib.cached_catalog():
+        yield
+
+
 def _one_line(result, *words):
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
