@@ -226,3 +226,12 @@ def test_evidence_offsets_survive_characters_that_grow_when_lower_cased():
     g = _grade_ctr("requirements", "İİİ note. We need calibrated probabilities, not just a good ranking.")
     hit = next(h for h in g.hits if h.id == "calibration-requirement")
     assert "calibrated" in hit.evidence
+
+
+def test_a_huge_answer_is_graded_quickly_on_its_start():
+    import time
+
+    start = time.process_time()
+    g = _grade_ctr("data", "label click within 1h of the impression " * 40000)
+    assert time.process_time() - start < 5
+    assert any("first" in n for n in g.notes)

@@ -32,7 +32,8 @@ OFF_TOPIC_CAP = 0.0  # a good answer to another problem says nothing about this 
 # On-topic prose that names nothing specific ("clarify scale, latency and scope")
 # is worth a little: more than a bare list of terms, far less than a design.
 ENGAGEMENT_CREDIT = 0.15
-LIST_FLOOR = 0.05  # share of its coverage a pure list of terms keeps
+LIST_FLOOR = 0.05
+MAX_ANSWER_CHARS = 20_000  # about 3,000 words, ten times a long step answer  # share of its coverage a pure list of terms keeps
 
 
 @dataclass(frozen=True)
@@ -426,6 +427,9 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
     if level not in LEVELS:
         raise ValueError(f"unknown level {level!r}; expected one of {', '.join(LEVELS)}")
     answer = text or ""
+    truncated = len(answer) > MAX_ANSWER_CHARS
+    if truncated:  # a pasted 5 MB line must not take minutes; no spoken answer is this long
+        answer = answer[:MAX_ANSWER_CHARS]
     if not answer.strip():
         misses = [_miss(c, level) for c in rubric.concepts]
         return Grade(case_id, step_id, level, 0.0, False, [], misses, [],
@@ -476,6 +480,8 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
         flags.append(RaisedFlag(f"dismissed-{concept.id}", f"{concept.label} does not matter here",
                                 evidence, f"It does: {concept.why}", DISMISSAL_PENALTY))
     notes: list[str] = []
+    if truncated:
+        notes.append(f"Only the first {MAX_ANSWER_CHARS:,} characters were graded.")
     hits = [replace(h, points=hit_points(h, credit[h.id], level)) for h in hits]
     coverage, got, expected = _score(hits, misses, level)
     parts = [ScorePart("concepts", f"{got:.1f} of {expected:.0f} expected points, full marks at "
