@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mlsd.labs.registry import labs_for_case, run_lab
+from mlsd.labs.registry import labs_for_case
 from conftest import lab_metrics as metrics  # noqa: E402
-from conftest import lab_result as result  # noqa: E402
 
 SEEDS = (0, 1, 2)
 MODERATION_LABS = ("moderation-fusion", "moderation-prevalence-sampling", "moderation-language-thresholds",
@@ -100,19 +99,3 @@ def test_evasion_halves_recall_while_precision_of_removals_holds(seed):
     assert drop_char < drop_word - 0.15
     assert m["recall_retrained_week6"] > m["recall_word_week6"] + 0.3
     assert m["recall_retrained_week6"] > m["recall_char_week6"]
-
-
-@pytest.mark.parametrize("lab_id", MODERATION_LABS)
-def test_same_seed_same_metrics(lab_id):
-    again = run_lab(lab_id, seed=0).metrics
-    assert again == metrics(lab_id, 0)
-
-
-@pytest.mark.parametrize("lab_id", MODERATION_LABS)
-def test_output_shape(lab_id):
-    r = result(lab_id, 0)
-    assert r.metrics and all(isinstance(v, float) for v in r.metrics.values())
-    assert all(k == k.lower() and " " not in k for k in r.metrics)
-    assert 2 <= len(r.table) <= 8
-    assert r.takeaway.strip()
-    assert r.plot is not None and all(len(s.x) == len(s.y) for s in r.plot.series)
