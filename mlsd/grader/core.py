@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from mlsd.grader import text as textmod
-from mlsd.grader import soft, tone
+from mlsd.grader import memo, soft, tone
 from mlsd.grader.polarity import is_dismissed, is_negated
 from mlsd.schema import LEVELS, Case, Concept, RedFlag, Rubric
 
@@ -261,38 +261,45 @@ def is_oversimplified(answer: str, sentence: textmod.Sentence, span: tuple[int, 
     return any(t.raw in _OVERSIMPLIFY for t in sentence.tokens[begin : finish + 1])
 
 
+def _phrase_spans(sents: list[textmod.Sentence], phrasings: list[str], skip: frozenset[int], find):
+    """(sentence index, sentence, span) of each place a phrasing matches, phrasing by phrasing.
+    A phrasing whose terms the answer (or a sentence) lacks is skipped before any search."""
+    everything = textmod.all_terms(sents)
+    for phrasing in phrasings:
+        needed = textmod.phrase_term_set(phrasing)
+        if not needed <= everything:
+            continue
+        terms = textmod.phrase_terms(phrasing)
+        for index, sentence in enumerate(sents):
+            if index in skip or not needed <= sentence.terms:
+                continue
+            span = find(sentence, terms)
+            if span is not None:
+                yield index, sentence, span
+
+
 def match_phrasings(answer: str, sents: list[textmod.Sentence], phrasings: list[str],
                     *, respect_negation: bool, skip: frozenset[int] = frozenset()) -> _Match | None:
     """The best match of any phrasing: for concepts the highest claim quality,
     for red flags the first match whose clause is not negated."""
     best: _Match | None = None
     dismissed: _Match | None = None
-    everything = textmod.all_terms(sents)
-    for phrasing in phrasings:
-        terms = textmod.phrase_terms(phrasing)
-        needed = textmod.phrase_term_set(phrasing)
-        if not needed <= everything:
+    find = find_claim if respect_negation else find_phrase
+    for index, sentence, span in _phrase_spans(sents, phrasings, skip, find):
+        if respect_negation:
+            if is_negated(answer, sentence, span):
+                continue
+            return _Match(_evidence(answer, sentence, span), index, 1.0)
+        if is_dismissed(answer, sentence, span):
+            dismissed = dismissed or _Match(_evidence(answer, sentence, span), index, 0.0)
             continue
-        for index, sentence in enumerate(sents):
-            if index in skip or not needed <= sentence.terms:
-                continue
-            span = find_claim(sentence, terms) if respect_negation else find_phrase(sentence, terms)
-            if span is None:
-                continue
-            if respect_negation:
-                if is_negated(answer, sentence, span):
-                    continue
-                return _Match(_evidence(answer, sentence, span), index, 1.0)
-            if is_dismissed(answer, sentence, span):
-                dismissed = dismissed or _Match(_evidence(answer, sentence, span), index, 0.0)
-                continue
-            quality = claim_quality(answer, sentence, span)
-            if is_oversimplified(answer, sentence, span):
-                quality *= OVERSIMPLIFIED_CREDIT
-            if best is None or quality > best.quality:
-                best = _Match(_evidence(answer, sentence, span), index, quality)
-                if quality >= 1.0:
-                    return best
+        quality = claim_quality(answer, sentence, span)
+        if is_oversimplified(answer, sentence, span):
+            quality *= OVERSIMPLIFIED_CREDIT
+        if best is None or quality > best.quality:
+            best = _Match(_evidence(answer, sentence, span), index, quality)
+            if quality >= 1.0:
+                return best
     if best is None and dismissed is not None:
         return dismissed  # mentioned only to wave it away: quality 0, with the words that did it
     return best
@@ -301,18 +308,9 @@ def match_phrasings(answer: str, sents: list[textmod.Sentence], phrasings: list[
 def match_dismissal(answer: str, sents: list[textmod.Sentence], phrasings: list[str],
                     skip: frozenset[int] = frozenset()) -> _Match | None:
     """The first place a phrasing is denied or waved away ("no need to recalibrate")."""
-    everything = textmod.all_terms(sents)
-    for phrasing in phrasings:
-        terms = textmod.phrase_terms(phrasing)
-        needed = textmod.phrase_term_set(phrasing)
-        if not needed <= everything:
-            continue
-        for index, sentence in enumerate(sents):
-            if index in skip or not needed <= sentence.terms:
-                continue
-            span = find_phrase(sentence, terms)
-            if span is not None and is_dismissed(answer, sentence, span):
-                return _Match(_evidence(answer, sentence, span), index, 1.0)
+    for index, sentence, span in _phrase_spans(sents, phrasings, skip, find_phrase):
+        if is_dismissed(answer, sentence, span):
+            return _Match(_evidence(answer, sentence, span), index, 1.0)
     return None
 
 
@@ -397,19 +395,14 @@ def _score(hits: list[Hit], misses: list[Miss], level: str) -> tuple[float, floa
     return min(1.0, got / (SATURATION * expected_total)), got, expected_total
 
 
-_VOCABULARY: dict[int, tuple[Rubric, frozenset[str]]] = {}
+_VOCABULARY: dict = {}
 
 
 def rubric_vocabulary(rubric: Rubric) -> frozenset[str]:
     """Every word the rubric's phrasings use (for typo tolerance); cached per rubric."""
-    cached = _VOCABULARY.get(id(rubric))
-    if cached is not None and cached[0] is rubric:
-        return cached[1]
-    words = {w for item in [*rubric.concepts, *rubric.red_flags] for p in item.phrasings
-             for w, _, _ in textmod.raw_words(p)}
-    vocabulary = frozenset(words)
-    _VOCABULARY[id(rubric)] = (rubric, vocabulary)
-    return vocabulary
+    return memo.by_identity(_VOCABULARY, (rubric,), lambda: frozenset(
+        w for item in [*rubric.concepts, *rubric.red_flags] for p in item.phrasings
+        for w, _, _ in textmod.raw_words(p)))
 
 
 def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: str = DEFAULT_LEVEL,
@@ -578,13 +571,9 @@ def grade(case: Case, step_id: str, text: str, level: str = DEFAULT_LEVEL) -> Gr
     return result
 
 
-_RUBRICS: dict[int, tuple[Case, tuple[Rubric, ...]]] = {}
+_RUBRICS: dict = {}
 
 
 def _case_rubrics(case: Case) -> tuple[Rubric, ...]:
     """Every step's rubric of the case, in order; cached per case object."""
-    cached = _RUBRICS.get(id(case))
-    if cached is None or cached[0] is not case:
-        cached = (case, tuple(s.rubric for s in case.steps.values()))
-        _RUBRICS[id(case)] = cached
-    return cached[1]
+    return memo.by_identity(_RUBRICS, (case,), lambda: tuple(s.rubric for s in case.steps.values()))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 
+from mlsd.grader import memo
 from mlsd.grader import text as textmod
 from mlsd.schema import Rubric
 
@@ -22,18 +23,12 @@ THRESHOLD = 6  # summed rarity (nats) of the cues one sentence holds: about thre
 CREDIT = 0.6  # share of the concept's points a soft hit earns: less than saying it plainly
 
 
-_CACHE: dict[tuple[int, int], tuple[object, dict[str, dict[str, float]]]] = {}
+_CACHE: dict = {}
 
 
 def _cue_weights(rubric: Rubric, context: tuple[Rubric, ...]) -> dict[str, dict[str, float]]:
     """Concept id -> {cue term: rarity}; cached per rubric and context (rubrics are frozen)."""
-    key = (id(rubric), id(context[0]) if context else 0)
-    cached = _CACHE.get(key)
-    if cached is not None and cached[0] is rubric:
-        return cached[1]
-    weights = _build(rubric, context)
-    _CACHE[key] = (rubric, weights)
-    return weights
+    return memo.by_identity(_CACHE, (rubric, *context), lambda: _build(rubric, context))
 
 
 def _concept_cues(rubric: Rubric) -> dict[str, set[str]]:
