@@ -72,7 +72,7 @@ def fuzz(family: str, count: int, seed: int, bound: float, timeout: float, show:
 
 def _problem_lines(cases: Path) -> list:
     """Each problem the loader reports must print as one printable line."""
-    from mlsd.loader import load_catalog
+    from mlsd.content.loader import load_catalog
 
     try:
         problems = load_catalog([cases], include_shipped=False).problems

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from mlsd.grader import grade
 from mlsd.grader.quality import CASE_TARGET, KIND_ORDER, OVERALL_TARGET, Report, evaluate, read_labelled
-from mlsd.loader import load_catalog
+from mlsd.content.loader import load_catalog
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "eval"

@@ -25,7 +25,7 @@ def isolated_home(tmp_path, monkeypatch):
 
 @pytest.fixture
 def course_catalog():
-    from mlsd.loader import load_catalog
+    from mlsd.content.loader import load_catalog
 
     return load_catalog([COURSE / "cases"], include_shipped=False)
 

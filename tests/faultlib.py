@@ -205,8 +205,8 @@ def mutate_template(rng: random.Random, base: str, rounds: int = 3) -> str:
 
 def seed_sheet() -> bytes:
     """The ctr model answers as an answer sheet (what `mlsd show ctr --answers --markdown` prints)."""
-    from mlsd.loader import load_catalog
-    from mlsd.sheet import render_sheet
+    from mlsd.content.loader import load_catalog
+    from mlsd.grader.sheet import render_sheet
 
     catalog = load_catalog([], include_shipped=True)
     case = catalog.case("ctr")
@@ -300,7 +300,7 @@ def run_cli(args: list[str], stdin: bytes | None = None, timeout: float = 20.0) 
 @contextlib.contextmanager
 def cached_catalog() -> Iterator[None]:
     """Load the shipped cases once for a whole fuzz run (sheets and templates are what is fuzzed)."""
-    import mlsd.loader as loader
+    import mlsd.content.loader as loader
 
     original = loader.load_catalog
     memo: dict = {}

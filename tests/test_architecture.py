@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from mlsd.architecture import (WEIGHT, find_sketch, grade_sketch, is_sketch, match_nodes, reference_mermaid,
+from mlsd.grader.architecture import (WEIGHT, find_sketch, grade_sketch, is_sketch, match_nodes, reference_mermaid,
                                reference_self_check)
 from mlsd.grader import grade
-from mlsd.loader import load_catalog
+from mlsd.content.loader import load_catalog
 
 CASES = ["ctr", "recs", "eta", "fraud", "search"]
 
@@ -119,7 +119,7 @@ def test_the_sketch_counts_toward_the_serving_score_and_shows_in_the_breakdown(c
 
 
 def test_a_sketch_lifts_thin_prose_and_a_partial_one_does_not_cost_full_prose(ctr):
-    from mlsd.architecture import blend
+    from mlsd.grader.architecture import blend
 
     assert blend(0.4, 1.0, 0.0) == pytest.approx(0.4 + WEIGHT * 0.6)  # up to WEIGHT of the gap
     assert blend(0.9, 0.3, 0.0) == pytest.approx(0.9)  # the rubric already counts what is not drawn
@@ -159,7 +159,7 @@ def test_every_case_has_a_reference_that_grades_itself_fully(catalog, case_id):
 def test_self_check_flags_a_label_that_reads_as_another_component(ctr):
     data = ctr.architecture.model_dump()
     data["components"][1]["label"] = "Ad auction"  # retrieval labelled like the auction
-    from mlsd.schema import Architecture
+    from mlsd.content.schema import Architecture
 
     problems = reference_self_check(Architecture.model_validate(data))
     assert any("'retrieval'" in p and "reads as" in p for p in problems)
@@ -168,7 +168,7 @@ def test_self_check_flags_a_label_that_reads_as_another_component(ctr):
 def test_the_schema_rejects_an_edge_to_an_unknown_component(ctr):
     from pydantic import ValidationError
 
-    from mlsd.schema import Architecture
+    from mlsd.content.schema import Architecture
 
     data = ctr.architecture.model_dump()
     data["edges"].append({"edge": "retrieval -> nowhere", "why": "x"})
@@ -177,9 +177,9 @@ def test_the_schema_rejects_an_edge_to_an_unknown_component(ctr):
 
 
 def test_export_draws_the_sketch_beside_the_reference(ctr, catalog):
-    from mlsd.engine import SessionEngine
-    from mlsd.export import export_session
-    from mlsd.store import Store
+    from mlsd.session.engine import SessionEngine
+    from mlsd.reports.export import export_session
+    from mlsd.session.store import Store
 
     store = Store.memory()
     framework = catalog.framework_for(ctr)

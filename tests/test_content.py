@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from mlsd import paths
-from mlsd.content_checks import check_case, lab_id_problems
+from mlsd.content.checks import check_case, lab_id_problems
 from mlsd.labs import labs_for_case
-from mlsd.loader import load_catalog
+from mlsd.content.loader import load_catalog
 
 FIRST_CASES = ["ctr", "recs", "eta", "fraud", "search"]
 # every shipped case file, so a new case is checked the moment it lands

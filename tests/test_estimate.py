@@ -10,11 +10,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from mlsd import estimate_log
+from mlsd.drills import estimate_log
 from mlsd.cli import app
-from mlsd.estimate import EstimateError, check, computed_value, estimate_problems, parse_quantity
-from mlsd.loader import load_catalog
-from mlsd.schema import Estimate
+from mlsd.drills.estimate import EstimateError, check, computed_value, estimate_problems, parse_quantity
+from mlsd.content.loader import load_catalog
+from mlsd.content.schema import Estimate
 
 CASES = ["ctr", "recs", "eta", "fraud", "search"]
 
@@ -130,7 +130,7 @@ def test_a_chain_that_does_not_compute_or_does_not_match_is_reported():
     wrong = Estimate(id="x", question="?", unit="1/s", expected=100, work=[{"name": "a", "value": "60000 / s"}])
     broken = Estimate(id="y", question="?", unit="GB", expected=1, work=[{"name": "a", "value": "b * 2"}])
     badunit = Estimate(id="z", question="?", unit="furlongs", expected=1, work=[{"name": "a", "value": "1"}])
-    from mlsd.schema import Case
+    from mlsd.content.schema import Case
 
     base = load_catalog().case("ctr").model_dump()
     base["estimates"] = [e.model_dump() for e in (wrong, broken, badunit)]
@@ -143,7 +143,7 @@ def test_a_chain_that_does_not_compute_or_does_not_match_is_reported():
 def test_schema_rejects_an_estimate_that_needs_an_unknown_fact():
     from pydantic import ValidationError
 
-    from mlsd.schema import Case
+    from mlsd.content.schema import Case
 
     base = load_catalog().case("ctr").model_dump()
     base["estimates"] = [qps_question(facts=["no-such-fact"]).model_dump()]
@@ -221,8 +221,8 @@ def test_the_log_skips_damaged_lines(isolated_home, ctr):
 
 
 def test_misses_enter_the_review_queue_and_right_answers_alone_do_not(ctr):
-    from mlsd.estimate_log import EstimateAttempt
-    from mlsd.review import estimate_queue
+    from mlsd.drills.estimate_log import EstimateAttempt
+    from mlsd.reports.review import estimate_queue
 
     t0 = datetime(2026, 1, 1, tzinfo=timezone.utc).timestamp()
     log = [EstimateAttempt(t0, "ctr", "busy-cores", "requirements", "36 cores", "off", 0.1),
@@ -238,8 +238,8 @@ def test_misses_enter_the_review_queue_and_right_answers_alone_do_not(ctr):
 
 
 def test_stats_report_estimation_accuracy(isolated_home, ctr):
-    from mlsd.progress import compute_progress
-    from mlsd.store import Store
+    from mlsd.reports.progress import compute_progress
+    from mlsd.session.store import Store
 
     for answer in ("24k/s", "240k/s", "25k qps"):
         estimate_log.record(check(ctr.estimate("ad-query-peak-qps"), answer, "ctr"))

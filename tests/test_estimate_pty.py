@@ -9,8 +9,8 @@ import pytest
 pexpect = pytest.importorskip("pexpect")
 
 from conftest import spawn_mlsd  # noqa: E402
-from mlsd import estimate_log  # noqa: E402
-from mlsd.loader import load_catalog  # noqa: E402
+from mlsd.drills import estimate_log  # noqa: E402
+from mlsd.content.loader import load_catalog  # noqa: E402
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="needs a POSIX pseudo-terminal")
 

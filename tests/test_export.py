@@ -10,13 +10,13 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import COURSE
-from mlsd.engine import SessionEngine
+from mlsd.session.engine import SessionEngine
 from mlsd.errors import UserError
-from mlsd.export import (
+from mlsd.reports.export import (
     cheatsheet_view, export_cheatsheet, export_session, md_fence, md_quote, resolve_session, session_view,
 )
 from mlsd.labs.base import PlotSpec, Series
-from mlsd.store import Store
+from mlsd.session.store import Store
 
 GOLDEN = Path(__file__).parent / "golden"
 COURSE_ARGS = ["--cases-dir", str(COURSE / "cases")]
@@ -222,7 +222,7 @@ def test_cheatsheet_view_and_model_answers(toy):
 
 
 def test_shipped_cheatsheet_has_seven_steps():
-    from mlsd.loader import load_catalog
+    from mlsd.content.loader import load_catalog
 
     catalog = load_catalog()
     case = catalog.case("ctr")
@@ -261,7 +261,7 @@ def test_plot_is_redrawn_from_the_lab_when_not_stored(tmp_path, toy):
 
 
 def test_lab_run_record_keeps_the_plot_for_redrawing(tmp_path, toy):
-    from mlsd.export import _stored_plot, lab_run_record
+    from mlsd.reports.export import _stored_plot, lab_run_record
     from mlsd.labs.base import LabResult
 
     spec = PlotSpec("bar", "t", "x", "y", [Series("s", ["a", "b"], [1.0, 2.0])])

@@ -16,7 +16,7 @@ import pytest
 
 from conftest import COURSE, spawn_mlsd
 from faultlib import error_lines, run_cli
-from mlsd.store import Store
+from mlsd.session.store import Store
 
 COURSE_ARGS = ["--cases-dir", str(COURSE / "cases")]
 SHEET = "## requirements\n\nqps and the p99 latency budget\n\n## evaluation\n\ncalibration and an a/b test\n"
@@ -141,7 +141,7 @@ class _Console:
 
 
 def test_run_a_lab_prompt_takes_odd_digits(monkeypatch):
-    from mlsd.context import Context
+    from mlsd.session.context import Context
     from mlsd.tui import labs as tui_labs
 
     typed = iter(["\u00b2", "\u0663", "99999999999999999999", "9" * 5000, ""])
@@ -154,7 +154,7 @@ def test_run_a_lab_prompt_takes_odd_digits(monkeypatch):
 
 @pytest.mark.parametrize("editor", ["/nonexistent/editor", "", "sh -c 'exit 3'"])
 def test_editor_problems_return_to_the_answer(monkeypatch, editor, capsys):
-    from mlsd.context import _open_editor
+    from mlsd.session.context import _open_editor
 
     monkeypatch.delenv("VISUAL", raising=False)
     monkeypatch.setenv("EDITOR", editor)
@@ -163,7 +163,7 @@ def test_editor_problems_return_to_the_answer(monkeypatch, editor, capsys):
 
 
 def test_editor_writing_latin1_keeps_the_text(monkeypatch, tmp_path, capsys):
-    from mlsd.context import _open_editor
+    from mlsd.session.context import _open_editor
 
     script = tmp_path / "ed.sh"
     script.write_text("#!/bin/sh\nprintf 'caf\\351 cr\\350me\\n' >> \"$1\"\n", encoding="utf-8")

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import COURSE
 from faultlib import TOY_CASE, TOY_FRAMEWORK, run_cli
-from mlsd.loader import MAX_FILE_BYTES, load_catalog, read_document
+from mlsd.content.loader import MAX_FILE_BYTES, load_catalog, read_document
 
 
 def _user_folder(tmp_path, text: bytes | str):
@@ -126,7 +126,7 @@ def test_validate_missing_path_is_a_problem(tmp_path):
 
 
 def test_lab_check_reads_through_the_loader(tmp_path):
-    from mlsd.content_checks import lab_id_problems
+    from mlsd.content.checks import lab_id_problems
 
     _, path = _user_folder(tmp_path, HOSTILE["non-UTF-8 byte"])
     assert lab_id_problems([path]) == []  # the encoding problem is the loader's to report, once

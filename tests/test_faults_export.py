@@ -39,7 +39,7 @@ def _catalog_once():
 
 @pytest.mark.parametrize("name", sorted(RUNAWAY))
 def test_runaway_template_stops_within_budget(tmp_path, monkeypatch, name):
-    from mlsd import sandbox
+    from mlsd.reports import sandbox
 
     monkeypatch.setattr(sandbox, "TEMPLATE_SECONDS", 1.0)  # the shipped 5 s budget, shortened for CI
     template = tmp_path / "mine.md.j2"
@@ -59,7 +59,7 @@ def test_budget_restores_an_outer_alarm(tmp_path):
     """The render budget nests inside a caller's own SIGALRM timer rather than cancelling it."""
     import signal
 
-    from mlsd.sandbox import render_budgeted
+    from mlsd.reports.sandbox import render_budgeted
 
     fired = []
     previous = signal.signal(signal.SIGALRM, lambda *a: fired.append(1))

@@ -58,7 +58,7 @@ def test_case_files(edits):
     with tempfile.TemporaryDirectory() as tmp:
         runs = faultlib.case_runs(data, Path(tmp))
         _check(runs[:1])  # validate; loading beside the shipped cases is checked in process below
-        from mlsd.loader import load_catalog
+        from mlsd.content.loader import load_catalog
 
         catalog = load_catalog([Path(tmp) / "cases"], include_shipped=False)
         for problem in catalog.problems:  # each problem prints as one line
@@ -85,7 +85,7 @@ def test_export_templates(edits, monkeypatch_module):
 
 @pytest.fixture(scope="module")
 def monkeypatch_module():
-    from mlsd import sandbox
+    from mlsd.reports import sandbox
 
     saved = sandbox.TEMPLATE_SECONDS
     sandbox.TEMPLATE_SECONDS = 0.5  # a runaway loop stops sooner; the budget itself is tested elsewhere

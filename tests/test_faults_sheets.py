@@ -10,8 +10,8 @@ import pytest
 
 from faultlib import error_lines, run_cli, seed_sheet
 from mlsd.errors import UserError
-from mlsd.sheet import MAX_ANSWER_CHARS, MAX_SHEET_BYTES, decode_sheet, parse_sheet
-from mlsd.store import Store
+from mlsd.grader.sheet import MAX_ANSWER_CHARS, MAX_SHEET_BYTES, decode_sheet, parse_sheet
+from mlsd.session.store import Store
 
 SHEET = seed_sheet()
 
@@ -27,7 +27,7 @@ def _catalog_once():
 
 @pytest.fixture(scope="module")
 def framework():
-    from mlsd.loader import load_catalog
+    from mlsd.content.loader import load_catalog
 
     catalog = load_catalog()
     return catalog.framework_for(catalog.case("ctr"))

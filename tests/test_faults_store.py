@@ -13,8 +13,8 @@ import pytest
 
 from conftest import COURSE
 from faultlib import error_lines, run_cli
-from mlsd import store as store_module
-from mlsd.store import SCHEMA_VERSION, Store, StoreError
+from mlsd.session import store as store_module
+from mlsd.session.store import SCHEMA_VERSION, Store, StoreError
 
 COURSE_ARGS = ["--cases-dir", str(COURSE / "cases")]
 SHEET = "## requirements\n\nqps and the p99 latency budget\n\n## evaluation\n\ncalibration and an a/b test\n"
@@ -73,7 +73,7 @@ def test_not_a_database(isolated_home, content):
 
 
 def test_truncated_database(isolated_home, toy_case, course_catalog):
-    from mlsd.engine import SessionEngine
+    from mlsd.session.engine import SessionEngine
 
     path = isolated_home / "mlsd.sqlite3"
     store = Store.open(path)
@@ -98,7 +98,7 @@ def test_newer_schema(isolated_home):
 
 
 def test_bad_json_in_a_row_is_read_as_empty(isolated_home, toy_case, course_catalog):
-    from mlsd.engine import SessionEngine
+    from mlsd.session.engine import SessionEngine
 
     store = Store.open(isolated_home / "mlsd.sqlite3")
     engine = SessionEngine.start(store, toy_case, course_catalog.framework_for(toy_case), level="senior")
@@ -178,7 +178,7 @@ def test_store_session_out_of_range_is_unknown():
 
 def test_fresh_home_migrates_once_under_concurrency(tmp_path):
     """Twelve processes opening a brand-new data folder at once all succeed (no 'table already exists')."""
-    code = ("import sys; from pathlib import Path; from mlsd.store import Store; "
+    code = ("import sys; from pathlib import Path; from mlsd.session.store import Store; "
             "s = Store.open(Path(sys.argv[1])); print(len(s.sessions())); s.close()")
     for trial in range(3):
         path = tmp_path / f"t{trial}" / "mlsd.sqlite3"

@@ -6,7 +6,7 @@ import pytest
 
 from mlsd.grader import grade
 from mlsd.grader.text import phrase_terms, sentences, within_one_edit
-from mlsd.loader import load_catalog
+from mlsd.content.loader import load_catalog
 
 
 @pytest.fixture(scope="module")
@@ -153,7 +153,7 @@ def test_terse_notes_with_connectors_read_as_claims_not_a_term_list():
 
 def _grade_ctr(step, text):
     from mlsd.grader import grade
-    from mlsd.loader import load_catalog
+    from mlsd.content.loader import load_catalog
 
     return grade(load_catalog().case("ctr"), step, text)
 
@@ -183,7 +183,7 @@ def test_a_list_after_no_need_inherits_the_dismissal():
 
 def test_plain_english_without_any_phrasing_earns_a_soft_hit_and_generic_words_do_not():
     from mlsd.grader import grade
-    from mlsd.loader import load_catalog
+    from mlsd.content.loader import load_catalog
 
     case = load_catalog().case("ctr")
     plain = ("Everything downstream reads the number as a chance: the reserve, the top-of-page bar and "
@@ -198,7 +198,7 @@ def test_soft_hits_need_a_signature_word_of_the_concept():
     from mlsd.grader import soft
     from mlsd.grader import text as textmod
     from mlsd.grader.core import _case_rubrics
-    from mlsd.loader import load_catalog
+    from mlsd.content.loader import load_catalog
 
     case = load_catalog().case("recs")
     sents = textmod.sentences("After launch we measure it, wait for delayed labels and plan the launch.")

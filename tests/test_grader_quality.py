@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from mlsd.grader.quality import evaluate, read_labelled, spearman
-from mlsd.loader import load_catalog
+from mlsd.content.loader import load_catalog
 
 DATA = Path(__file__).resolve().parents[1] / "benchmarks" / "data"
 HOLDOUT = DATA / "holdout_answers.jsonl"

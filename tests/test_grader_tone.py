@@ -6,7 +6,7 @@ import pytest
 
 from mlsd.grader import grade
 from mlsd.grader.tone import dismissal_penalty, dismissals, filler, filler_penalty, sweeping_penalty
-from mlsd.loader import load_catalog
+from mlsd.content.loader import load_catalog
 
 
 @pytest.mark.parametrize("text", [

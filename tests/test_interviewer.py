@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from mlsd.grader import grade
-from mlsd.interviewer import (NO_FACT_REPLY, answer_question, biggest_gaps, choose_follow_ups, match_facts,
+from mlsd.session.interviewer import (NO_FACT_REPLY, answer_question, biggest_gaps, choose_follow_ups, match_facts,
                               question_grading_text, step_topic, verdict)
-from mlsd.loader import load_catalog
+from mlsd.content.loader import load_catalog
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +133,7 @@ def test_a_case_follow_up_about_the_missed_concept_is_preferred(shipped):
     # every probe is the case's own wording, the concept's own question, or what is at stake in the
     # concept (its `why`) put as a question: never empty, never the old template
     follow_ups = set(case.steps["requirements"].follow_ups)
-    from mlsd.interviewer import _clauses
+    from mlsd.session.interviewer import _clauses
 
     concepts = {c.id: c for c in case.steps["requirements"].rubric.concepts}
     assert probes
@@ -147,7 +147,7 @@ def test_a_case_follow_up_about_the_missed_concept_is_preferred(shipped):
 def test_built_probes_ask_without_naming_the_answer(shipped):
     """In every shipped case, a probe built for a concept with no question of its own reads as one
     interviewer question: what is at stake, then a question; never the concept's label."""
-    from mlsd.interviewer import _clauses, _probe_text
+    from mlsd.session.interviewer import _clauses, _probe_text
 
     built = 0
     for case_id in shipped.cases:
@@ -205,9 +205,9 @@ def run_practice(case, framework, lines: list[str], level: str = "senior"):
 
     from rich.console import Console
 
-    from mlsd.context import Context
-    from mlsd.engine import SessionEngine
-    from mlsd.store import Store
+    from mlsd.session.context import Context
+    from mlsd.session.engine import SessionEngine
+    from mlsd.session.store import Store
     from mlsd.tui.practice import run_interactive
 
     script = iter(lines)

@@ -23,7 +23,7 @@ def test_all_rag_labs_registered_with_their_steps():
 
 
 def test_every_rag_lab_is_linked_from_its_step():
-    from mlsd.loader import load_catalog
+    from mlsd.content.loader import load_catalog
 
     case = load_catalog().case("rag")
     linked = {lab: step_id for step_id, step in case.steps.items() for lab in step.labs}

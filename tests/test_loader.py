@@ -6,7 +6,7 @@ import pytest
 
 from conftest import BROKEN, COURSE
 from mlsd.errors import UnknownCase
-from mlsd.loader import load_catalog, validate_paths
+from mlsd.content.loader import load_catalog, validate_paths
 
 
 def test_fixture_course_loads(course_catalog):

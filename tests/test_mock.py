@@ -12,12 +12,12 @@ from typer.testing import CliRunner
 
 from conftest import COURSE
 from mlsd.cli import app
-from mlsd.context import Context
+from mlsd.session.context import Context
 from mlsd.errors import UserError
 from mlsd.grader import grade
-from mlsd.loader import load_catalog
-from mlsd.mock import MockInterview, check_minutes, clock_text, step_budgets
-from mlsd.store import Store
+from mlsd.content.loader import load_catalog
+from mlsd.session.mock import MockInterview, check_minutes, clock_text, step_budgets
+from mlsd.session.store import Store
 from mlsd.tui.answer_input import LineInterrupted, LineTimeout
 from mlsd.tui.mock import run_mock
 

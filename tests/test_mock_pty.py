@@ -13,7 +13,7 @@ import pytest
 pexpect = pytest.importorskip("pexpect")
 
 from conftest import spawn_mlsd  # noqa: E402
-from mlsd.store import Store  # noqa: E402
+from mlsd.session.store import Store  # noqa: E402
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="needs a POSIX pseudo-terminal")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from mlsd import pitfalls
+from mlsd.content import pitfalls
 from mlsd.grader import grade
-from mlsd.loader import load_catalog
+from mlsd.content.loader import load_catalog
 
 CATALOG = load_catalog()
 
@@ -48,7 +48,7 @@ def test_a_raised_pitfall_costs_points_and_shows_its_fix():
 
 
 def test_a_step_can_switch_a_pitfall_off():
-    from mlsd.schema import Rubric
+    from mlsd.content.schema import Rubric
 
     rubric = Rubric.model_validate({
         "concepts": [{"id": "x", "label": "X", "weight": 1, "level": "mid", "phrasings": ["x"], "why": "w"}],

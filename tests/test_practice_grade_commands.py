@@ -7,7 +7,7 @@ import pytest
 pexpect = pytest.importorskip("pexpect")
 
 from conftest import COURSE, spawn_mlsd  # noqa: E402
-from mlsd.store import Store  # noqa: E402
+from mlsd.session.store import Store  # noqa: E402
 
 
 def test_why_and_covered_after_a_grade(isolated_home):

@@ -8,7 +8,7 @@ import pytest
 pexpect = pytest.importorskip("pexpect")
 
 from conftest import COURSE, spawn_mlsd  # noqa: E402
-from mlsd.store import Store  # noqa: E402
+from mlsd.session.store import Store  # noqa: E402
 
 
 def spawn(args: list[str], home) -> "pexpect.spawn":

@@ -11,12 +11,12 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from conftest import COURSE
-from mlsd.context import Context
-from mlsd.engine import SessionEngine
-from mlsd.history import session_summaries
-from mlsd.progress import StepAttempt, bar, compute_progress, sparkline, step_attempts
-from mlsd.review import describe_due, plan_drill, review_queue
-from mlsd.store import Store
+from mlsd.session.context import Context
+from mlsd.session.engine import SessionEngine
+from mlsd.session.history import session_summaries
+from mlsd.reports.progress import StepAttempt, bar, compute_progress, sparkline, step_attempts
+from mlsd.reports.review import describe_due, plan_drill, review_queue
+from mlsd.session.store import Store
 
 DAY = 86_400.0
 T0 = 1_700_000_000.0

@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 
 from mlsd.errors import UserError
-from mlsd.loader import load_frameworks
-from mlsd.sheet import parse_sheet, render_sheet
+from mlsd.content.loader import load_frameworks
+from mlsd.grader.sheet import parse_sheet, render_sheet
 
 
 @pytest.fixture

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import sqlite3
 
-from mlsd.engine import SessionEngine
-from mlsd.store import SCHEMA_VERSION, Store, migrate
+from mlsd.session.engine import SessionEngine
+from mlsd.session.store import SCHEMA_VERSION, Store, migrate
 
 
 def test_migrate_blank_database_gives_current_schema():

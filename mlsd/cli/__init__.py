@@ -51,7 +51,7 @@ def _store_problem(exc: BaseException) -> UserError | None:
     sqlite3 = sys.modules.get("sqlite3")
     if sqlite3 is None or not isinstance(exc, sqlite3.Error):
         return None
-    from mlsd.store import describe
+    from mlsd.session.store import describe
 
     return describe(exc)
 

@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from mlsd.context import Context
-from mlsd.levels import LEVELS
+from mlsd.session.context import Context
+from mlsd.content.levels import LEVELS
 
 if TYPE_CHECKING:  # the loader (pydantic, yaml) and store load only when a command runs
-    from mlsd.loader import Catalog
-    from mlsd.store import Store
+    from mlsd.content.loader import Catalog
+    from mlsd.session.store import Store
 
 CasesDirOption = Annotated[
     Optional[list[Path]],
@@ -36,7 +36,7 @@ def check_level(level: str) -> str:
 
 def catalog(cases_dir: list[Path] | None, ctx: Context | None = None, quiet: bool = False) -> "Catalog":
     """Load all cases; broken user files are reported on stderr and skipped."""
-    from mlsd.loader import load_catalog
+    from mlsd.content.loader import load_catalog
 
     loaded = load_catalog(cases_dir or [])
     if loaded.problems and not quiet:
@@ -47,6 +47,6 @@ def catalog(cases_dir: list[Path] | None, ctx: Context | None = None, quiet: boo
 
 
 def open_store() -> "Store":
-    from mlsd.store import Store
+    from mlsd.session.store import Store
 
     return Store.open()

@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from mlsd.cli.common import CasesDirOption, catalog, open_store
-from mlsd.context import Context
+from mlsd.session.context import Context
 from mlsd.errors import ExitStatus, UserError
 
 
@@ -27,7 +27,7 @@ def list_cases(cases_dir: CasesDirOption = None) -> None:
         best = store.best_scores()
     finally:
         store.close()
-    from mlsd.render import fmt_score, score_style
+    from mlsd.reports.render import fmt_score, score_style
 
     table = Table(title="Cases", title_justify="left")
     table.add_column("id", style="bold cyan")
@@ -61,12 +61,12 @@ def show(
     if markdown:
         if not answers:
             raise UserError("--markdown prints model answers; add --answers to confirm you want them")
-        from mlsd.sheet import render_sheet
+        from mlsd.grader.sheet import render_sheet
 
         chosen = {s: case.steps[s].model_answer for s in framework.step_ids if step in (None, s)}
         typer.echo(render_sheet(chosen, framework, title=f"{case.title}: model answers"))
         return
-    from mlsd.render import render_case
+    from mlsd.reports.render import render_case
 
     render_case(ctx.console, case, framework, step_id=step, answers=answers)
 
@@ -80,13 +80,13 @@ def validate(
     Exits 2 when any problem is found. Example: mlsd validate cases/my-case.yaml
     """
     if schema:
-        from mlsd.schema import json_schema
+        from mlsd.content.schema import json_schema
 
         typer.echo(json.dumps(json_schema(), indent=2))
         return
     from mlsd import paths
-    from mlsd.content_checks import lab_id_problems
-    from mlsd.loader import validate_paths
+    from mlsd.content.checks import lab_id_problems
+    from mlsd.content.loader import validate_paths
 
     chosen = list(targets) if targets else [paths.shipped_frameworks_dir(), paths.shipped_cases_dir()]
     checked, problems = validate_paths(chosen)

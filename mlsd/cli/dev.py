@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from mlsd.context import Context
+from mlsd.session.context import Context
 from mlsd.errors import ExitStatus
 
 dev_app = typer.Typer(help="Tools for case authors.", no_args_is_help=True)
@@ -28,8 +28,8 @@ def check(
     """
     from mlsd import paths
     from mlsd.cli.common import check_level
-    from mlsd.content_checks import check_case, lab_id_problems
-    from mlsd.loader import check_case_file, load_frameworks
+    from mlsd.content.checks import check_case, lab_id_problems
+    from mlsd.content.loader import check_case_file, load_frameworks
 
     level = check_level(level)
     ctx = Context()
@@ -78,7 +78,7 @@ def disputes(
         return
     labels = {}
     try:
-        from mlsd.loader import load_catalog
+        from mlsd.content.loader import load_catalog
 
         for loaded in load_catalog().cases.values():
             for step_id, step in loaded.case.steps.items():

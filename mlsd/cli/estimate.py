@@ -1,6 +1,6 @@
 """`mlsd estimate`: back-of-envelope drills, answers with units.
 
-Thin: questions, checking and the log live in mlsd.estimate and mlsd.estimate_log; pint is
+Thin: questions, checking and the log live in mlsd.drills.estimate and mlsd.drills.estimate_log; pint is
 imported only when an answer or a unit is read, never at `mlsd --help`.
 """
 
@@ -14,12 +14,12 @@ import typer
 from rich.text import Text
 
 from mlsd.cli.common import CasesDirOption, catalog
-from mlsd.context import Context
+from mlsd.session.context import Context
 from mlsd.errors import UserError
 
 if TYPE_CHECKING:
-    from mlsd.estimate import EstimateCheck
-    from mlsd.schema import Case, Estimate
+    from mlsd.drills.estimate import EstimateCheck
+    from mlsd.content.schema import Case, Estimate
 
 QUIT = {":quit", ":q", "quit", "exit"}
 SKIP = {":skip", ":s", "skip"}
@@ -71,8 +71,8 @@ def estimate_command(
                             f"mlsd estimate {case.id} {estimate.id} 24k/s --json")
         _drill(ctx, case, [estimate])
         return
-    from mlsd import estimate_log
-    from mlsd.estimate import check
+    from mlsd.drills import estimate_log
+    from mlsd.drills.estimate import check
 
     result = check(estimate, typed, case.id)  # unreadable or unit-less: EstimateError, one line, exit 2
     estimate_log.record(result)
@@ -91,7 +91,7 @@ def _question(case: "Case", question_id: str) -> "Estimate":
 
 
 def _list(ctx: Context, cases: list["Case"], as_json: bool) -> None:
-    from mlsd.estimate import unit_label
+    from mlsd.drills.estimate import unit_label
 
     rows = [{"case": case.id, "id": e.id, "step": e.step, "question": " ".join(e.question.split()),
              "unit": e.unit, "unit_label": unit_label(e), "facts": list(e.facts), "tolerance": e.tolerance}
@@ -129,8 +129,8 @@ def _show_result(ctx: Context, result: "EstimateCheck", estimate: "Estimate") ->
 
 def _drill(ctx: Context, case: "Case", questions: list["Estimate"]) -> None:
     """Ask each question in turn; every checked answer is logged at once."""
-    from mlsd import estimate_log
-    from mlsd.estimate import EstimateError, check, example, unit_label
+    from mlsd.drills import estimate_log
+    from mlsd.drills.estimate import EstimateError, check, example, unit_label
 
     console = ctx.console
     console.print(Text.assemble((case.title, "bold"), (f"  back-of-envelope drill · {len(questions)} question"
@@ -158,7 +158,7 @@ def _drill(ctx: Context, case: "Case", questions: list["Estimate"]) -> None:
                 return
             if line.lower() in SKIP:
                 console.print(Text("skipped; the worked chain:", style="dim"))
-                from mlsd.estimate import solution_text
+                from mlsd.drills.estimate import solution_text
 
                 for chain in solution_text(estimate).splitlines():
                     console.print(Text("  " + chain, style="dim"))
@@ -193,8 +193,8 @@ def _summary(ctx: Context, right: int, answered: int, stopped: bool) -> None:
 
 def _due_drill(ctx: Context, cases: dict[str, "Case"]) -> None:
     """No case named: drill the estimation questions due for review, else say where to start."""
-    from mlsd import estimate_log
-    from mlsd.review import estimate_queue
+    from mlsd.drills import estimate_log
+    from mlsd.reports.review import estimate_queue
 
     now = datetime.now(timezone.utc)
     queue = [item for item in estimate_queue(estimate_log.attempts(), now) if item.case_id in cases]

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from mlsd.cli.common import CasesDirOption, catalog, open_store
-from mlsd.context import Context
+from mlsd.session.context import Context
 from mlsd.errors import UnknownCase, UserError
 
 
@@ -32,7 +32,7 @@ def export(
 
     Examples: mlsd export · mlsd export 12 -o notes.md --with-model-answers · mlsd export --case ctr -o notes/
     """
-    from mlsd import export as exporter
+    from mlsd.reports import export as exporter
 
     ctx = Context()
     to_stdout = output is not None and output == "-"

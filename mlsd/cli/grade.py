@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from mlsd.cli.common import CasesDirOption, LevelOption, catalog, check_level
-from mlsd.context import Context
+from mlsd.session.context import Context
 
 
 def grade_command(
@@ -33,8 +33,8 @@ def grade_command(
     loaded = catalog(cases_dir, ctx)
     case = loaded.case(case_id)
     framework = loaded.framework_for(case)
-    from mlsd.gradesheet import grade_sheet
-    from mlsd.sheet import read_sheet
+    from mlsd.grader.gradesheet import grade_sheet
+    from mlsd.grader.sheet import read_sheet
 
     text, source = read_sheet(file)
 
@@ -42,8 +42,8 @@ def grade_command(
     if as_json:
         typer.echo(json.dumps(report.to_json(), ensure_ascii=False))
         return
-    from mlsd.engine import ScoreRow
-    from mlsd.render import listens_for, render_grade, render_scorecard
+    from mlsd.session.engine import ScoreRow
+    from mlsd.reports.render import listens_for, render_grade, render_scorecard
 
     for step, result in zip(framework.steps, report.grades):
         render_grade(ctx.console, result, step.title, explain=explain, listens_for=listens_for(case, step.id))

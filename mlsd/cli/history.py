@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from mlsd.cli.common import open_store
-from mlsd.context import Context
+from mlsd.session.context import Context
 
 
 def _duration(seconds: float | None) -> str:
@@ -40,10 +40,10 @@ def history(
 
     Example: mlsd history --case ctr
     """
-    from mlsd.history import session_summaries
-    from mlsd.render import fmt_score, score_style
+    from mlsd.session.history import session_summaries
+    from mlsd.reports.render import fmt_score, score_style
 
-    from mlsd.loader import load_frameworks
+    from mlsd.content.loader import load_frameworks
 
     frameworks, _ = load_frameworks()
     store = open_store()

@@ -52,7 +52,7 @@ def lab_command(
     ] = None,
 ) -> None:
     """Run toy models on synthetic data that show one design idea in real numbers."""
-    from mlsd.context import Context
+    from mlsd.session.context import Context
     from mlsd.labs.registry import all_labs, run_lab
     from mlsd.labs.render import render_lab_list, render_lab_result, sort_labs
 

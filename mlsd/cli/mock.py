@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from mlsd.cli.common import CasesDirOption, LevelOption, catalog, check_level, open_store
-from mlsd.context import Context
+from mlsd.session.context import Context
 from mlsd.errors import UserError
 
 
@@ -28,7 +28,7 @@ def mock(
 
     Examples: mlsd mock ctr · mlsd mock --random --minutes 30 --level staff
     """
-    from mlsd.mock import MockInterview, check_minutes
+    from mlsd.session.mock import MockInterview, check_minutes
     from mlsd.tui.mock import run_mock, stopped_message
     from mlsd.tui.picker import pick_case
     from mlsd.tui.picker import random_case as pick_random

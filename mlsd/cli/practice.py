@@ -9,14 +9,14 @@ from typing import Annotated, Optional
 import typer
 
 from mlsd.cli.common import CasesDirOption, LevelOption, catalog, check_level, open_store
-from mlsd.context import Context
+from mlsd.session.context import Context
 from mlsd.errors import UserError
 
 
 def read_sheet_source(answers_file: Path | None, ctx: Context) -> tuple[str, str] | None:
     """The answer sheet to run non-interactively, if any: --answers-file, or stdin when it is not a terminal.
     Read and decoded once, here, before any session is created."""
-    from mlsd.sheet import read_sheet, read_stdin
+    from mlsd.grader.sheet import read_sheet, read_stdin
 
     if answers_file is not None:
         return read_sheet(answers_file)
@@ -48,7 +48,7 @@ def practice(
 
     Examples: mlsd practice ctr · mlsd practice · mlsd practice --random --level staff · mlsd practice ctr -f sheet.md
     """
-    from mlsd.engine import SessionEngine
+    from mlsd.session.engine import SessionEngine
     from mlsd.tui.practice import run_from_sheet
 
     from mlsd.tui.picker import pick_case
@@ -71,7 +71,7 @@ def practice(
     store = open_store()
     try:
         if sheet is not None:
-            from mlsd.sheet import parse_sheet
+            from mlsd.grader.sheet import parse_sheet
 
             parse_sheet(sheet[0], framework, sheet[1])  # fail before creating a session
             engine = SessionEngine.start(store, case, framework, level=level, meta={"source": sheet[1]})
@@ -95,7 +95,7 @@ def resume(
 
     Example: mlsd resume
     """
-    from mlsd.engine import SessionEngine
+    from mlsd.session.engine import SessionEngine
 
     ctx = Context()
     store = open_store()

@@ -12,8 +12,8 @@ from rich.table import Table
 from rich.text import Text
 
 from mlsd.cli.common import CasesDirOption, catalog, check_level, open_store
-from mlsd.context import Context
-from mlsd.levels import LEVELS
+from mlsd.session.context import Context
+from mlsd.content.levels import LEVELS
 
 NO_SESSIONS = "No sessions yet. Start one with: mlsd practice ctr"
 
@@ -47,8 +47,8 @@ def stats(
 
     Examples: mlsd stats · mlsd stats --case ctr · mlsd stats --json
     """
-    from mlsd.progress import compute_progress
-    from mlsd.render import fmt_score, score_style
+    from mlsd.reports.progress import compute_progress
+    from mlsd.reports.render import fmt_score, score_style
 
     ctx = Context()
     loaded = catalog(cases_dir, ctx, quiet=as_json)
@@ -70,7 +70,7 @@ def stats(
     if empty:
         console.print(NO_SESSIONS if case is None else f"No sessions of '{case}' yet. Start one with: mlsd practice {case}")
         return
-    from mlsd.progress import bar, sparkline
+    from mlsd.reports.progress import bar, sparkline
 
     scope = f" of {case}" if case else ""
     console.print(f"[bold]Progress{scope}[/]: {progress.sessions} session{'s' if progress.sessions != 1 else ''}, "
@@ -131,8 +131,8 @@ def stats(
 
 def _estimate_stats(console, estimates) -> None:
     """Back-of-envelope accuracy (`mlsd estimate`): overall, recent, per day, per case, most missed."""
-    from mlsd.progress import sparkline
-    from mlsd.render import fmt_score, score_style
+    from mlsd.reports.progress import sparkline
+    from mlsd.reports.render import fmt_score, score_style
 
     console.print()
     line = Text.assemble(("Estimation: ", "bold"), f"{estimates.right} of {estimates.attempts} right ",
@@ -154,7 +154,7 @@ def _estimate_stats(console, estimates) -> None:
 
 
 def _items_table(title: str, items, now: datetime, limit: int = 8) -> Table:
-    from mlsd.review import describe_due
+    from mlsd.reports.review import describe_due
 
     more = len(items) - limit
     table = Table(title=title, title_justify="left", caption=f"… and {more} more" if more > 0 else None,
@@ -187,8 +187,8 @@ def review(
 
     Examples: mlsd review · mlsd review --plan · mlsd review --case ctr --steps 1
     """
-    from mlsd.progress import step_attempts
-    from mlsd.review import next_due, plan_drill, review_queue
+    from mlsd.reports.progress import step_attempts
+    from mlsd.reports.review import next_due, plan_drill, review_queue
 
     ctx = Context()
     console = ctx.console
@@ -245,8 +245,8 @@ def review(
 
 def _estimates_due(console, cases: dict, now: datetime, case_id: str | None) -> None:
     """One line when estimation questions you missed are due again (they are drilled by `mlsd estimate`)."""
-    from mlsd import estimate_log
-    from mlsd.review import estimate_queue
+    from mlsd.drills import estimate_log
+    from mlsd.reports.review import estimate_queue
 
     due = [i for i in estimate_queue(estimate_log.attempts(case_id), now) if i.case_id in cases and i.is_due(now)]
     if due:
@@ -258,14 +258,14 @@ def _estimates_due(console, cases: dict, now: datetime, case_id: str | None) -> 
 def _drill(ctx: Context, store, case, framework, plan, level: str, answers_file: Path | None, no_labs: bool) -> None:
     """Run the drill session (interactive, or from an answer sheet) and report the concepts it was for."""
     from mlsd.cli.practice import read_sheet_source
-    from mlsd.engine import SessionEngine
+    from mlsd.session.engine import SessionEngine
     from mlsd.tui.practice import SessionQuit, run_from_sheet, run_interactive
 
     console = ctx.console
     sheet = read_sheet_source(answers_file, ctx)
     concepts = [{"step": i.step, "concept": i.concept_id} for i in plan.items]
     if sheet is not None:
-        from mlsd.sheet import parse_sheet
+        from mlsd.grader.sheet import parse_sheet
 
         only = framework.model_copy(update={"steps": [s for s in framework.steps if s.id in plan.step_ids]})
         parse_sheet(sheet[0], only, sheet[1])  # fail before creating a session

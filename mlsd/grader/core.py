@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from mlsd.grader import text as textmod
 from mlsd.grader import memo, soft, tone
 from mlsd.grader.polarity import is_dismissed, is_negated
-from mlsd.schema import LEVELS, Case, Concept, RedFlag, Rubric
+from mlsd.content.schema import LEVELS, Case, Concept, RedFlag, Rubric
 
 DEFAULT_LEVEL = "senior"
 
@@ -89,7 +89,7 @@ class Grade:
     notes: list[str] = field(default_factory=list)  # caps applied (stuffing, off-topic), for the report
     breakdown: list[ScorePart] = field(default_factory=list)  # how the score follows from the checklist
     self_assessed: list[str] = field(default_factory=list)  # missed concept ids the user marked covered
-    architecture: dict | None = None  # the answer's sketch graded (mlsd.architecture), when it has one
+    architecture: dict | None = None  # the answer's sketch graded (mlsd.grader.architecture), when it has one
 
     def explain(self) -> str:
         """The score as arithmetic on the checklist, one part per line."""
@@ -560,12 +560,12 @@ def grade(case: Case, step_id: str, text: str, level: str = DEFAULT_LEVEL) -> Gr
     topics = model_for(case)
     check = (lambda sid, answer: topics.belongs_elsewhere(case.id, sid, answer)) if topics else None
     relevance = topics.step_relevance if topics else None
-    from mlsd import pitfalls
+    from mlsd.content import pitfalls
 
     result = grade_rubric(case.id, step_id, step.rubric, text, level, topic_check=check, relevance=relevance,
                           red_flags=pitfalls.for_step(step.rubric, step_id), context=_case_rubrics(case))
     if case.architecture is not None and case.architecture.step == step_id:
-        from mlsd.architecture import apply_sketch  # a sketch (arrow lines, Mermaid) counts toward the step
+        from mlsd.grader.architecture import apply_sketch  # a sketch (arrow lines, Mermaid) counts toward the step
 
         result = apply_sketch(case, step_id, text, result)
     return result

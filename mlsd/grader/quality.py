@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mlsd.grader.core import DEFAULT_LEVEL, grade
-from mlsd.loader import Catalog
+from mlsd.content.loader import Catalog
 
 KIND_ORDER = ["strong", "solid", "partial", "vague", "wrong", "stuffed", "offtopic"]
 VOICE_ORDER = ["typed-fast", "whiteboard-bullets", "spoken-prose", "non-native", "plain-english", "textbook"]

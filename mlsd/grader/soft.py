@@ -16,7 +16,7 @@ from collections import Counter
 
 from mlsd.grader import memo
 from mlsd.grader import text as textmod
-from mlsd.schema import Rubric
+from mlsd.content.schema import Rubric
 
 MIN_CUES = 2  # one rare word is a mention, not an idea
 THRESHOLD = 6  # summed rarity (nats) of the cues one sentence holds: about three rare words

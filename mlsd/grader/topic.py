@@ -15,7 +15,7 @@ from collections import Counter
 from functools import lru_cache
 
 from mlsd.grader import text as textmod
-from mlsd.schema import Case
+from mlsd.content.schema import Case
 
 Profile = dict[str, float]
 MIN_TERMS = 25
@@ -143,7 +143,7 @@ def model_for(case: Case) -> TopicModel | None:
     if not _shipped_loaded:
         _shipped_loaded = True
         try:
-            from mlsd.loader import load_catalog
+            from mlsd.content.loader import load_catalog
 
             for item in load_catalog(include_shipped=True).cases.values():
                 _CASES.setdefault(item.case.id, item.case)

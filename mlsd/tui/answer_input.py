@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from mlsd.context import Context
+from mlsd.session.context import Context
 from mlsd.tui.entry import (FINISH, AnswerInterrupted, LineInterrupted, LineTimeout, Request,  # noqa: F401 - re-exported
                             is_colon_command)
 

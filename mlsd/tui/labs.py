@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from mlsd.context import Context
-from mlsd.engine import SessionEngine
+from mlsd.session.context import Context
+from mlsd.session.engine import SessionEngine
 
 
 def offer_labs(ctx: Context, engine: SessionEngine, lab_ids: list[str]) -> None:
@@ -39,6 +39,6 @@ def offer_labs(ctx: Context, engine: SessionEngine, lab_ids: list[str]) -> None:
         with console.status(f"Running {spec.id}…"):
             result = run_lab(spec.id, seed=0)
         render_lab_result(result, console)
-        from mlsd.export import lab_run_record  # keeps the plot data, so export need not re-run the lab
+        from mlsd.reports.export import lab_run_record  # keeps the plot data, so export need not re-run the lab
 
         engine.store.add_lab_run(engine.id, spec.id, 0, lab_run_record(result))

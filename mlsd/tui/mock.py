@@ -1,6 +1,6 @@
 """The terminal loop of a mock interview, and its scorecard.
 
-All timing and interviewer logic lives in `mlsd.mock.MockInterview`; this
+All timing and interviewer logic lives in `mlsd.session.mock.MockInterview`; this
 module reads lines through `ctx.read_line_timed` (a timed reader on a real
 terminal, a script on a fake clock in tests) and renders what the
 interviewer says.
@@ -14,10 +14,10 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from mlsd.context import Context
-from mlsd.interviewer import STEP_BAR
-from mlsd.mock import HELP, MockInterview, MockReport, Say, clock_text
-from mlsd.render import fmt_score, score_style
+from mlsd.session.context import Context
+from mlsd.session.interviewer import STEP_BAR
+from mlsd.session.mock import HELP, MockInterview, MockReport, Say, clock_text
+from mlsd.reports.render import fmt_score, score_style
 from mlsd.tui.entry import Request
 from mlsd.tui.signals import held, terminate_as_interrupt
 

@@ -6,7 +6,7 @@ import random
 
 from rich.table import Table
 
-from mlsd.context import Context
+from mlsd.session.context import Context
 from mlsd.errors import UserError
 from mlsd.tui.entry import Request
 

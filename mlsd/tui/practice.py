@@ -6,13 +6,13 @@ from typing import Callable
 
 from rich.text import Text
 
-from mlsd.context import Context
-from mlsd.engine import SessionEngine
+from mlsd.session.context import Context
+from mlsd.session.engine import SessionEngine
 from mlsd.grader import Grade
-from mlsd.interviewer import answer_question, choose_follow_ups
-from mlsd.render import fmt_score, listens_for, render_grade, render_question, render_scorecard, score_style
-from mlsd.schema import Framework
-from mlsd.sheet import parse_sheet
+from mlsd.session.interviewer import answer_question, choose_follow_ups
+from mlsd.reports.render import fmt_score, listens_for, render_grade, render_question, render_scorecard, score_style
+from mlsd.content.schema import Framework
+from mlsd.grader.sheet import parse_sheet
 from mlsd.tui.answer_input import COMMANDS_HELP, EDITING_HELP, AnswerInterrupted, read_answer
 from mlsd.tui.signals import held, terminate_as_interrupt
 

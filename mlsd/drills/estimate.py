@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from mlsd.errors import UserError
 
 if TYPE_CHECKING:
-    from mlsd.schema import Case, Estimate
+    from mlsd.content.schema import Case, Estimate
 
 WORK_TOLERANCE = 0.02  # a worked chain must land within 2% of the expected value the author wrote
 

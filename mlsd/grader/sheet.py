@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlsd.errors import UserError
-from mlsd.schema import Framework
+from mlsd.content.schema import Framework
 from mlsd.textfile import TextFileError, decode, read_stream, read_text
 
 # Bounds on what is graded. A thorough answer to one step runs 300-600 words

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mlsd.grader import Grade, grade
-from mlsd.interviewer import question_grading_text
-from mlsd.schema import Case, Framework, FrameworkStep
-from mlsd.store import AnswerRow, SessionRow, Store
+from mlsd.session.interviewer import question_grading_text
+from mlsd.content.schema import Case, Framework, FrameworkStep
+from mlsd.session.store import AnswerRow, SessionRow, Store
 
 
 FOLLOWUP_DRAFT = "followup:"  # the drafts key of a follow-up reply being typed, before the step id

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Iterable
 
 from mlsd.grader import grade
-from mlsd.schema import LEVELS, Case
+from mlsd.content.schema import LEVELS, Case
 
 MODEL_ANSWER_MIN = 0.85
 WEAK_ANSWER_MAX = 0.35
@@ -45,7 +45,7 @@ def lab_id_problems(targets: Iterable[Path]) -> list[str]:
     """Lab ids named by cases that no registered lab has. Files are read through the
     loader's one reader; a file it cannot read is left to the schema check to report."""
     from mlsd.labs import all_labs
-    from mlsd.loader import _line_of, read_document
+    from mlsd.content.loader import _line_of, read_document
 
     known = {spec.id for spec in all_labs()}
     problems: list[str] = []
@@ -75,8 +75,8 @@ def numbers_and_boxes_problems(case: Case) -> dict[str, list[str]]:
     """Step id -> problems of the case's estimates (count, units, worked chains that must compute
     to the expected value) and reference architecture (names that read as their own component, and
     a sketch of the reference itself grading 100%)."""
-    from mlsd.architecture import reference_self_check
-    from mlsd.estimate import estimate_problems
+    from mlsd.grader.architecture import reference_self_check
+    from mlsd.drills.estimate import estimate_problems
 
     first = next(iter(case.steps))
     found: dict[str, list[str]] = {}

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
-from mlsd.progress import StepAttempt
+from mlsd.reports.progress import StepAttempt
 
 if TYPE_CHECKING:
-    from mlsd.estimate_log import EstimateAttempt
+    from mlsd.drills.estimate_log import EstimateAttempt
 
 MAX_STEPS = 2  # steps in one drill: a short session
 ESTIMATE_PREFIX = "estimate:"  # review items for estimation questions: "estimate:<question id>"

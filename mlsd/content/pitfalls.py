@@ -10,14 +10,14 @@ from functools import lru_cache
 
 from mlsd import paths
 from mlsd.errors import ContentError
-from mlsd.schema import Pitfall, PitfallLibrary, RedFlag, Rubric
+from mlsd.content.schema import Pitfall, PitfallLibrary, RedFlag, Rubric
 
 LIBRARY_FILE = "common.yaml"
 
 
 @lru_cache(maxsize=1)
 def library() -> tuple[Pitfall, ...]:
-    from mlsd.loader import _validate  # the loader's YAML reading and error lines
+    from mlsd.content.loader import _validate  # the loader's YAML reading and error lines
 
     path = paths.shipped_pitfalls_dir() / LIBRARY_FILE
     loaded, _, problems = _validate(PitfallLibrary, path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 
-from mlsd.store import Store
+from mlsd.session.store import Store
 
 
 @dataclass

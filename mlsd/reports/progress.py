@@ -19,9 +19,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from mlsd.loader import Catalog
-from mlsd.schema import LEVELS, Case
-from mlsd.store import Store
+from mlsd.content.loader import Catalog
+from mlsd.content.schema import LEVELS, Case
+from mlsd.session.store import Store
 
 RECENT = 5  # attempts that make a step's "recent" average
 EXCLUDED_MODES = ("grade",)
@@ -186,7 +186,7 @@ RECENT_ESTIMATES = 10
 
 
 def estimate_progress(log: list, top: int = 5) -> EstimateProgress:
-    """Accuracy over `log` (mlsd.estimate_log attempts, oldest first)."""
+    """Accuracy over `log` (mlsd.drills.estimate_log attempts, oldest first)."""
     if not log:
         return EstimateProgress()
     result = EstimateProgress(len(log), sum(1 for a in log if a.correct))
@@ -254,10 +254,10 @@ class Progress:
 def compute_progress(store: Store, catalog: Catalog | None = None, case_id: str | None = None,
                      top: int = 10, weakest: int = 3, estimate_log: list | None = None) -> Progress:
     """Progress per case and per step, the `weakest` steps and the `top` concepts missed most often;
-    estimation accuracy from `estimate_log` (default: the user's log, mlsd.estimate_log)."""
+    estimation accuracy from `estimate_log` (default: the user's log, mlsd.drills.estimate_log)."""
     cases = {cid: item.case for cid, item in catalog.cases.items()} if catalog else {}
     if estimate_log is None:
-        from mlsd import estimate_log as log_module
+        from mlsd.drills import estimate_log as log_module
 
         estimate_log = log_module.attempts(case_id)
     else:

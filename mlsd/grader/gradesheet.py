@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mlsd.grader import Grade, grade
-from mlsd.schema import Case, Framework
-from mlsd.sheet import parse_sheet
+from mlsd.content.schema import Case, Framework
+from mlsd.grader.sheet import parse_sheet
 
 
 @dataclass

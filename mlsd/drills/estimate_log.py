@@ -22,7 +22,7 @@ from mlsd import paths
 from mlsd.errors import UserError
 
 if TYPE_CHECKING:
-    from mlsd.estimate import EstimateCheck
+    from mlsd.drills.estimate import EstimateCheck
 
 LOG_NAME = "estimates.jsonl"
 MAX_LINE = 4000  # characters; anything longer was not written by mlsd

@@ -1,6 +1,6 @@
 """What the interviewer says: answers to clarifying questions, follow-up probes, the verdict.
 
-No terminal here. The mock interview (`mlsd.mock`) and the practice loop
+No terminal here. The mock interview (`mlsd.session.mock`) and the practice loop
 (`mlsd.tui.practice`) call these functions; tests call them directly.
 
 - `answer_question(case, question)` finds the case facts a question asks for
@@ -23,7 +23,7 @@ from typing import Iterable, Mapping
 
 from mlsd.grader import Grade
 from mlsd.grader import text as textmod
-from mlsd.schema import LEVELS, Case, Concept, Fact
+from mlsd.content.schema import LEVELS, Case, Concept, Fact
 
 NO_FACT_REPLY = "I don't have a number for that. Make an assumption and state it, then carry on."
 EMPTY_QUESTION_REPLY = "Go ahead and ask: type '?' and your question, e.g. '? what is the peak QPS'."

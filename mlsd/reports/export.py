@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import Any, Callable
 
 from mlsd import paths
-from mlsd.architecture import export_view as sketch_view, reference_view
+from mlsd.grader.architecture import export_view as sketch_view, reference_view
 from mlsd.errors import UserError
 from mlsd.labs.base import format_value
-from mlsd.schema import LEVELS, Case, Framework
-from mlsd.store import AnswerRow, SessionRow, Store
+from mlsd.content.schema import LEVELS, Case, Framework
+from mlsd.session.store import AnswerRow, SessionRow, Store
 
 SESSION_TEMPLATE = "session.md.j2"
 MAX_TEMPLATE_BYTES = 1_000_000
@@ -124,7 +124,7 @@ def _grade_view(case: Case | None, step_id: str, level: str, grade: dict | None)
     flags: dict[str, Any] = {}
     case_step = case.steps.get(step_id) if case else None
     if case_step is not None:
-        from mlsd import pitfalls
+        from mlsd.content import pitfalls
 
         concepts = {c.id: c for c in case_step.rubric.concepts}
         flags = {f.id: f for f in pitfalls.for_step(case_step.rubric, step_id)}
@@ -347,7 +347,7 @@ def cheatsheet_view(case: Case, framework: Framework, *, with_model_answers: boo
 def _environment(search: list[Path]):
     from jinja2 import FileSystemLoader, StrictUndefined
 
-    from mlsd.sandbox import BudgetedSandbox
+    from mlsd.reports.sandbox import BudgetedSandbox
 
     env = BudgetedSandbox(
         loader=FileSystemLoader([str(p) for p in search]),
@@ -365,7 +365,7 @@ def _environment(search: list[Path]):
 
 def _render(env, name: str, view: dict) -> str:
     """Render a template under the sandbox's time and size budget, fitted to this view's data."""
-    from mlsd.sandbox import render_budgeted
+    from mlsd.reports.sandbox import render_budgeted
 
     env.fit_to(view)
     return _tidy(render_budgeted(env.get_template(name), view))
@@ -394,7 +394,7 @@ def render(view: dict, default_name: str, template: Path | None = None) -> str:
     """
     from jinja2 import TemplateNotFound, TemplateSyntaxError
 
-    from mlsd.sandbox import TemplateBudgetError
+    from mlsd.reports.sandbox import TemplateBudgetError
     from mlsd.textfile import TextFileError, read_text
 
     shipped = paths.shipped_templates_dir()

@@ -24,7 +24,7 @@ def _not_bool(value):
 FormatVersion = Annotated[Literal[1], BeforeValidator(_not_bool)]
 
 Level = Literal["mid", "senior", "staff"]
-from mlsd.levels import LEVELS  # noqa: E402  (re-exported)
+from mlsd.content.levels import LEVELS  # noqa: E402  (re-exported)
 Difficulty = Literal["easy", "medium", "hard"]
 
 _ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from mlsd.grader.core import Grade
-    from mlsd.schema import Architecture, Case
+    from mlsd.content.schema import Architecture, Case
 
 WEIGHT = 0.25  # share of the step's score the sketch carries
 MISORDER_COST = 0.5  # a reversed order costs half an order beyond not holding

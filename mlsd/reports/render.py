@@ -8,9 +8,9 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from mlsd.engine import ScoreRow
+from mlsd.session.engine import ScoreRow
 from mlsd.grader import Grade
-from mlsd.schema import Case, Framework
+from mlsd.content.schema import Case, Framework
 
 
 def score_style(score: float | None) -> str:

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from mlsd import paths
 from mlsd.errors import ContentError, UnknownCase
-from mlsd.schema import Case, Framework
+from mlsd.content.schema import Case, Framework
 
 try:  # the C loader is several times faster; fall back to pure Python
     _SafeLoader: type = yaml.CSafeLoader

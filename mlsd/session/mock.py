@@ -27,13 +27,13 @@ import math
 from dataclasses import dataclass, field
 from typing import Callable
 
-from mlsd.engine import SessionEngine
+from mlsd.session.engine import SessionEngine
 from mlsd.errors import UserError
 from mlsd.grader import Grade, grade
-from mlsd.interviewer import (Gap, Probe, Verdict, answer_question, bars_by_level, biggest_gaps, choose_follow_ups,
+from mlsd.session.interviewer import (Gap, Probe, Verdict, answer_question, bars_by_level, biggest_gaps, choose_follow_ups,
                               step_topic, verdict)
-from mlsd.schema import Case, Framework
-from mlsd.store import AnswerRow, Store
+from mlsd.content.schema import Case, Framework
+from mlsd.session.store import AnswerRow, Store
 
 DEFAULT_MINUTES = 45.0
 MIN_MINUTES = 1.0

@@ -1,0 +1,1 @@
+"""What a user reads after practising: rich renderings, markdown export, progress, and what to review next."""
