@@ -26,11 +26,11 @@ LevelOption = Annotated[
 
 
 def check_level(level: str) -> str:
-    from mlsd.errors import UserError
+    from mlsd.errors import UserError, unknown_name
 
     level = level.lower()
     if level not in LEVELS:
-        raise UserError(f"unknown level '{level}'; choose one of: {', '.join(LEVELS)}")
+        raise UserError(unknown_name("level", level, LEVELS))
     return level
 
 

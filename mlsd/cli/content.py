@@ -57,7 +57,9 @@ def show(
     case = loaded.case(case_id)
     framework = loaded.framework_for(case)
     if step is not None and step not in framework.step_ids:
-        raise UserError(f"unknown step '{step}'; steps: {', '.join(framework.step_ids)}")
+        from mlsd.errors import unknown_name
+
+        raise UserError(unknown_name("step", step, framework.step_ids))
     if markdown:
         if not answers:
             raise UserError("--markdown prints model answers; add --answers to confirm you want them")

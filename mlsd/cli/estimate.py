@@ -21,11 +21,6 @@ if TYPE_CHECKING:
     from mlsd.drills.estimate import EstimateCheck
     from mlsd.content.schema import Case, Estimate
 
-QUIT = {":quit", ":q", "quit", "exit"}
-SKIP = {":skip", ":s", "skip"}
-HELP = {"?", ":hint", "hint"}
-
-
 def estimate_command(
     case_id: Annotated[Optional[str], typer.Argument(metavar="CASE", help="Case id, e.g. ctr. Without it: the questions due for review.", show_default=False)] = None,
     question_id: Annotated[Optional[str], typer.Argument(metavar="ID", help="One question (see --list).", show_default=False)] = None,
@@ -79,15 +74,21 @@ def estimate_command(
     if as_json:
         typer.echo(json.dumps(result.to_json(), ensure_ascii=False))
         return
-    _show_result(ctx, result, estimate)
+    from mlsd.tui.estimate import show_result
+
+    show_result(ctx, result, estimate)
 
 
 def _question(case: "Case", question_id: str) -> "Estimate":
     try:
         return case.estimate(question_id)
     except KeyError:
-        known = ", ".join(e.id for e in case.estimates)
-        raise UserError(f"case '{case.id}' has no question '{question_id}'; questions: {known}") from None
+        from mlsd.errors import did_you_mean
+
+        known = [e.id for e in case.estimates]
+        close = did_you_mean(question_id, known)
+        hint = f"did you mean '{close}'?" if close else f"questions: {', '.join(known)}"
+        raise UserError(f"case '{case.id}' has no question '{question_id}'; {hint}") from None
 
 
 def _list(ctx: Context, cases: list["Case"], as_json: bool) -> None:
@@ -111,26 +112,10 @@ def _list(ctx: Context, cases: list["Case"], as_json: bool) -> None:
         ctx.console.print(f"[dim]Drill them with: mlsd estimate {rows[0]['case']}[/]")
 
 
-def _facts_for(case: "Case", estimate: "Estimate") -> list[str]:
-    answers = {f.id: " ".join(f.answer.split()) for f in case.facts}
-    return [answers[f] for f in estimate.facts if f in answers]
-
-
-def _show_result(ctx: Context, result: "EstimateCheck", estimate: "Estimate") -> None:
-    style = {"right": "bold green", "off": "bold red", "wrong-unit": "bold yellow"}[result.verdict]
-    mark = {"right": "✓", "off": "✗", "wrong-unit": "✗"}[result.verdict]
-    ctx.console.print(Text.assemble((f"{mark} ", style), (result.message, style)))
-    ctx.console.print(Text("worked chain:", style="bold"))
-    for line in result.solution.splitlines():
-        ctx.console.print(Text("  " + line, style="dim"))
-    if estimate.why:
-        ctx.console.print(Text.assemble(("→ ", "bold cyan"), (" ".join(estimate.why.split()), "")))
-
-
 def _drill(ctx: Context, case: "Case", questions: list["Estimate"]) -> None:
     """Ask each question in turn; every checked answer is logged at once."""
-    from mlsd.drills import estimate_log
-    from mlsd.drills.estimate import EstimateError, check, example, unit_label
+    from mlsd.drills.estimate import example, unit_label
+    from mlsd.tui.estimate import EstimateQuit, ask, facts_for
 
     console = ctx.console
     console.print(Text.assemble((case.title, "bold"), (f"  back-of-envelope drill · {len(questions)} question"
@@ -141,42 +126,17 @@ def _drill(ctx: Context, case: "Case", questions: list["Estimate"]) -> None:
         console.print()
         console.print(Text.assemble((f"{number}/{len(questions)} ", "bold cyan"), (estimate.id, "dim")))
         console.print(Text(" ".join(estimate.question.split()), style="bold"))
-        for fact in _facts_for(case, estimate):
+        for fact in facts_for(case, estimate):
             console.print(Text.assemble(("  Interviewer: ", "cyan"), (fact, "")))
         console.print(Text(f"  answer in {unit_label(estimate)}, e.g. {example(estimate.unit)}", style="dim"))
-        hints = [line.note for line in estimate.work if line.note]
-        while True:
-            try:
-                line = ctx.read_line("> ").strip()
-            except EOFError:
-                _summary(ctx, right, answered, stopped=True)
-                return
-            if not line:
-                continue
-            if line.lower() in QUIT:
-                _summary(ctx, right, answered, stopped=True)
-                return
-            if line.lower() in SKIP:
-                console.print(Text("skipped; the worked chain:", style="dim"))
-                from mlsd.drills.estimate import solution_text
-
-                for chain in solution_text(estimate).splitlines():
-                    console.print(Text("  " + chain, style="dim"))
-                break
-            if line.lower() in HELP:
-                console.print(Text("hint: " + (hints.pop(0) if hints else "no more hints; ':skip' shows the chain"),
-                                   style="yellow"))
-                continue
-            try:
-                result = check(estimate, line, case.id)
-            except EstimateError as exc:
-                console.print(Text(str(exc), style="yellow"))
-                continue
-            estimate_log.record(result)
+        try:
+            result = ask(ctx, case, estimate)
+        except EstimateQuit:
+            _summary(ctx, right, answered, stopped=True)
+            return
+        if result is not None:
             answered += 1
             right += 1 if result.correct else 0
-            _show_result(ctx, result, estimate)
-            break
     _summary(ctx, right, answered, stopped=False)
 
 

@@ -15,7 +15,7 @@ import typer
 
 def _resolve(target: str):
     """A lab id -> [that lab]; a case id -> all its labs in step order; else UserError."""
-    from mlsd.errors import UserError
+    from mlsd.errors import UserError, unknown_name
     from mlsd.labs.registry import all_labs, get_lab
     from mlsd.labs.render import sort_labs
 
@@ -27,7 +27,8 @@ def _resolve(target: str):
     of_case = [spec for spec in specs if spec.case == target]
     if of_case:
         return sort_labs(of_case)
-    raise UserError(f"unknown lab or case '{target}'; `mlsd lab --list` shows them")
+    names = [spec.id for spec in specs] + sorted({spec.case for spec in specs})
+    raise UserError(unknown_name("lab or case", target, names, listing="`mlsd lab --list` shows them"))
 
 
 def lab_command(
