@@ -18,7 +18,6 @@ from mlsd.session.context import Context
 from mlsd.errors import UserError
 
 if TYPE_CHECKING:
-    from mlsd.drills.estimate import EstimateCheck
     from mlsd.content.schema import Case, Estimate
 
 def estimate_command(
