@@ -107,6 +107,10 @@ class MlsdGroup(TyperGroup):
         sys.exit(result if isinstance(result, int) else 0)
 
 
+from mlsd.cli import helptext
+
+helptext.tidy()  # `--help` without `<bool>`, `<str>`, `<list[Path]>`
+
 app = typer.Typer(
     cls=MlsdGroup,
     name="mlsd",

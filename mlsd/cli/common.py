@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # the loader (pydantic, yaml) and store load only when a comm
 
 CasesDirOption = Annotated[
     Optional[list[Path]],
-    typer.Option("--cases-dir", help="Also load cases from this folder (repeatable; MLSD_CASES works too).",
+    typer.Option("--cases-dir", metavar="DIR", help="Also load cases from this folder (repeatable; MLSD_CASES works too).",
                  show_default=False),
 ]
 LevelOption = Annotated[

@@ -74,7 +74,7 @@ def show(
 
 
 def validate(
-    targets: Annotated[Optional[list[Path]], typer.Argument(metavar="[PATH ...]", help="Case or framework files or folders (default: the shipped ones).", show_default=False)] = None,
+    targets: Annotated[Optional[list[Path]], typer.Argument(metavar="PATH", help="Case or framework files or folders (default: the shipped ones).", show_default=False)] = None,
     schema: Annotated[bool, typer.Option("--schema", help="Print the JSON Schema of case files (for editors) and exit.")] = False,
 ) -> None:
     """Check case and framework files; every problem as file:line: field: message.

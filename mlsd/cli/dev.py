@@ -17,7 +17,7 @@ dev_app = typer.Typer(help="Tools for case authors.", no_args_is_help=True)
 
 @dev_app.command("check")
 def check(
-    targets: Annotated[Optional[list[Path]], typer.Argument(metavar="[PATH ...]", help="Case files (default: all shipped cases).", show_default=False)] = None,
+    targets: Annotated[Optional[list[Path]], typer.Argument(metavar="PATH", help="Case files (default: all shipped cases).", show_default=False)] = None,
     level: Annotated[str, typer.Option("--level", help="Level the model answers are graded at.")] = "senior",
 ) -> None:
     """Schema, labs, teaching content and grader agreement for every case.

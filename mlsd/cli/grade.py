@@ -16,7 +16,7 @@ def grade_command(
     case_id: Annotated[str, typer.Argument(metavar="CASE", help="Case id, e.g. ctr.")],
     file: Annotated[Path, typer.Argument(metavar="ANSWERS.md", help="Markdown answer sheet, one '## step' heading per answer; '-' for stdin.")],
     level: LevelOption = "senior",
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (see design.md) and nothing else.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object and nothing else: case, level, total (0 to 1) and steps, each with its step, score, hit (id, evidence), missed (id, hint), red_flags and advice.")] = False,
     explain: Annotated[bool, typer.Option("--explain", help="Also show, for each missed concept, what the grader listens for.")] = False,
     cases_dir: CasesDirOption = None,
 ) -> None:

@@ -34,7 +34,7 @@ def _resolve(target: str):
 def lab_command(
     target: Annotated[
         Optional[str],
-        typer.Argument(metavar="[LAB_ID|CASE]", show_default=False,
+        typer.Argument(metavar="LAB_ID|CASE", show_default=False,
                        help="A lab id (e.g. ctr-downsampling) or a case id to run all its labs."),
     ] = None,
     list_: Annotated[

@@ -31,7 +31,7 @@ def read_sheet_source(answers_file: Path | None, ctx: Context) -> tuple[str, str
 
 
 def practice(
-    case_id: Annotated[Optional[str], typer.Argument(metavar="[CASE]", help="Case id, e.g. ctr (see `mlsd list`); "
+    case_id: Annotated[Optional[str], typer.Argument(metavar="CASE", help="Case id, e.g. ctr (see `mlsd list`); "
                                                      "without one you pick from a list.", show_default=False)] = None,
     random_case: Annotated[bool, typer.Option("--random", help="Practise a case picked at random.")] = False,
     level: LevelOption = "senior",
@@ -87,7 +87,7 @@ def practice(
 
 
 def resume(
-    session_id: Annotated[Optional[int], typer.Argument(metavar="[SESSION]", help="Session number (default: the last unfinished one).")] = None,
+    session_id: Annotated[Optional[int], typer.Argument(metavar="SESSION", help="Session number (default: the last unfinished one).")] = None,
     no_labs: Annotated[bool, typer.Option("--no-labs", help="Do not offer labs after each grade.")] = False,
     cases_dir: CasesDirOption = None,
 ) -> None:
