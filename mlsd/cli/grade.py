@@ -12,20 +12,25 @@ from mlsd.cli.common import CasesDirOption, LevelOption, catalog, check_level
 from mlsd.session.context import Context
 
 
+MORE_HINT = "-v: your words as evidence, why each miss matters, the arithmetic"
+
+
 def grade_command(
     case_id: Annotated[str, typer.Argument(metavar="CASE", help="Case id, e.g. ctr.")],
     file: Annotated[Path, typer.Argument(metavar="ANSWERS.md", help="Markdown answer sheet, one '## step' heading per answer; '-' for stdin.")],
     level: LevelOption = "senior",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object and nothing else: case, level, total (0 to 1) and steps, each with its step, score, hit (id, evidence), missed (id, hint), red_flags and advice.")] = False,
-    explain: Annotated[bool, typer.Option("--explain", help="Also show, for each missed concept, what the grader listens for.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Full grades: your words quoted as evidence for each hit, why each miss matters, the arithmetic from points to percentage.")] = False,
+    explain: Annotated[bool, typer.Option("--explain", help="Also show, for each missed concept, what the grader listens for (implies -v).")] = False,
     cases_dir: CasesDirOption = None,
 ) -> None:
     """Grade an answer sheet; steps left out are graded as unanswered.
 
-    Each grade lists the concepts hit (+points, with your words) and missed (their points),
-    red flags with what to say instead, and the arithmetic from points to percentage.
+    Each grade leads with the score and what was missed (numbered, with their points), red flags
+    with what to say instead, and the concepts hit; -v adds your words as evidence for each hit,
+    why each miss matters, and the arithmetic from points to percentage.
 
-    Examples: mlsd grade ctr answers.md · mlsd grade ctr answers.md --explain ·
+    Examples: mlsd grade ctr answers.md · mlsd grade ctr answers.md -v · mlsd grade ctr answers.md --explain ·
     mlsd show ctr --answers --markdown | mlsd grade ctr - --json
     """
     ctx = Context()
@@ -46,7 +51,8 @@ def grade_command(
     from mlsd.reports.render import listens_for, render_grade, render_scorecard
 
     for step, result in zip(framework.steps, report.grades):
-        render_grade(ctx.console, result, step.title, explain=explain, listens_for=listens_for(case, step.id))
+        render_grade(ctx.console, result, step.title, explain=explain, listens_for=listens_for(case, step.id),
+                     verbose=verbose, more_hint=None if verbose or explain else MORE_HINT)
     rows = [ScoreRow(s.id, s.title, g.score if g.answered else None, "answered" if g.answered else "unanswered")
             for s, g in zip(framework.steps, report.grades)]
     render_scorecard(ctx.console, case.title, rows, report.total)
