@@ -14,7 +14,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from mlsd.labs.base import LabResult, LabSpec, PlotSpec, format_column, format_value
+from mlsd.labs.base import LabResult, LabSpec, PlotSpec, Series, format_column, format_value
 
 # The seven-step framework's order; labs are listed by case, then by step in this order.
 STEP_ORDER = ("requirements", "framing", "data", "model", "evaluation", "serving", "monitoring")
@@ -166,8 +166,34 @@ def plot_chart(plot: PlotSpec, width: int = _BAR_WIDTH) -> Group | None:
     return Group(*parts)
 
 
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(float(value))
+
+
+def table_plot(rows: list[dict], title: str = "") -> PlotSpec | None:
+    """A bar chart derived from a lab's table, for a lab that declares no plot: one bar per row,
+    labelled by the row's first column, on the last numeric column whose values differ (a lab's
+    table ends with its main metric more often than not). None when no column fits."""
+    if len(rows) < 2:
+        return None
+    columns: list[str] = []
+    for row in rows:
+        columns += [key for key in row if key not in columns]
+    label, candidates = columns[0], columns[1:]
+    numeric = [c for c in candidates
+               if all(_is_number(row.get(c)) for row in rows) and len({float(row[c]) for row in rows}) > 1]
+    if not numeric:
+        return None
+    metric = numeric[-1]
+    names = [format_value(row.get(label, "")) for row in rows]
+    series = Series(metric.replace("_", " "), names, [float(row[metric]) for row in rows])
+    return PlotSpec("bar", title or f"{series.name} by {label.replace('_', ' ')}", label.replace("_", " "),
+                    series.name, [series])
+
+
 def render_lab_result(result: LabResult, console: Console) -> None:
-    """Print one lab run: title, results table, a text bar chart, the takeaway and compute time."""
+    """Print one lab run: title, results table, a text bar chart under it (the lab's plot, or one
+    derived from its table), the takeaway and compute time."""
     console.print()
     console.rule(Text(result.title, style="bold"), align="left")
     console.print(Text(f"{result.id}  ·  case {result.case}  ·  step {result.step}  ·  seed {result.seed}",
@@ -175,8 +201,9 @@ def render_lab_result(result: LabResult, console: Console) -> None:
     table = _result_table(result.table)
     if table is not None:
         console.print(table)
-    if result.plot is not None:
-        chart = plot_chart(result.plot, width=max(10, min(_BAR_WIDTH, console.width - 40)))
+    plot = result.plot if result.plot is not None else table_plot(result.table)
+    if plot is not None:
+        chart = plot_chart(plot, width=max(10, min(_BAR_WIDTH, console.width - 40)))
         if chart is not None:
             console.print(chart)
             console.print()
