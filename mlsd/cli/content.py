@@ -46,9 +46,10 @@ def show(
     step: Annotated[Optional[str], typer.Option("--step", help="Show one step (id, e.g. data) with its hints.")] = None,
     answers: Annotated[bool, typer.Option("--answers", help="Include the model answers (spoilers).")] = False,
     markdown: Annotated[bool, typer.Option("--markdown", help="With --answers: print the model answers as an answer sheet for `mlsd grade`.")] = False,
+    no_pager: Annotated[bool, typer.Option("--no-pager", help="Print straight to the terminal; by default output longer than the screen goes through $MLSD_PAGER, $PAGER or less, as in git.")] = False,
     cases_dir: CasesDirOption = None,
 ) -> None:
-    """Print a case's prompt and its seven step questions.
+    """Print a case's prompt and its seven step questions, reflowed to the terminal's width.
 
     Examples: mlsd show ctr · mlsd show ctr --step data · mlsd show ctr --answers --markdown > sheet.md
     """
@@ -68,9 +69,10 @@ def show(
         chosen = {s: case.steps[s].model_answer for s in framework.step_ids if step in (None, s)}
         typer.echo(render_sheet(chosen, framework, title=f"{case.title}: model answers"))
         return
-    from mlsd.reports.render import render_case
+    from mlsd.reports.render import paged, render_case
 
-    render_case(ctx.console, case, framework, step_id=step, answers=answers)
+    with paged(ctx.console, enabled=not no_pager):
+        render_case(ctx.console, case, framework, step_id=step, answers=answers)
 
 
 def validate(

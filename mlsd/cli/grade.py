@@ -22,6 +22,7 @@ def grade_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object and nothing else: case, level, total (0 to 1) and steps, each with its step, score, hit (id, evidence), missed (id, hint), red_flags and advice.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Full grades: your words quoted as evidence for each hit, why each miss matters, the arithmetic from points to percentage.")] = False,
     explain: Annotated[bool, typer.Option("--explain", help="Also show, for each missed concept, what the grader listens for (implies -v).")] = False,
+    no_pager: Annotated[bool, typer.Option("--no-pager", help="Print straight to the terminal; by default output longer than the screen goes through $MLSD_PAGER, $PAGER or less, as in git.")] = False,
     cases_dir: CasesDirOption = None,
 ) -> None:
     """Grade an answer sheet; steps left out are graded as unanswered.
@@ -48,14 +49,15 @@ def grade_command(
         typer.echo(json.dumps(report.to_json(), ensure_ascii=False))
         return
     from mlsd.session.engine import ScoreRow
-    from mlsd.reports.render import listens_for, render_grade, render_scorecard
+    from mlsd.reports.render import listens_for, paged, render_grade, render_scorecard
 
-    for step, result in zip(framework.steps, report.grades):
-        render_grade(ctx.console, result, step.title, explain=explain, listens_for=listens_for(case, step.id),
-                     verbose=verbose, more_hint=None if verbose or explain else MORE_HINT)
     rows = [ScoreRow(s.id, s.title, g.score if g.answered else None, "answered" if g.answered else "unanswered")
             for s, g in zip(framework.steps, report.grades)]
-    render_scorecard(ctx.console, case.title, rows, report.total)
+    with paged(ctx.console, enabled=not no_pager):
+        for step, result in zip(framework.steps, report.grades):
+            render_grade(ctx.console, result, step.title, explain=explain, listens_for=listens_for(case, step.id),
+                         verbose=verbose, more_hint=None if verbose or explain else MORE_HINT)
+        render_scorecard(ctx.console, case.title, rows, report.total)
 
 
 def register(app: typer.Typer) -> None:
