@@ -235,3 +235,30 @@ def test_a_huge_answer_is_graded_quickly_on_its_start():
     g = _grade_ctr("data", "label click within 1h of the impression " * 40000)
     assert time.process_time() - start < 5
     assert any("first" in n for n in g.notes)
+
+
+def test_a_long_run_of_bare_names_inside_a_sentence_is_a_list_not_claims():
+    from mlsd.grader.core import LIST_RUN_CREDIT, _listed_tokens, claim_quality, find_phrase
+    from mlsd.grader import text as textmod
+
+    stuffed = ("So for monitoring you want full observability with model monitoring, data drift, concept drift, "
+               "PagerDuty, Grafana and champion challenger plus canary plus blue green.")
+    prose = "For monitoring I would alert on data drift in the top features, because a broken join shows up there first."
+    short_list = "I'd watch data drift, calibration and latency per segment."
+    [s_stuffed], [s_prose], [s_short] = (textmod.sentences(t) for t in (stuffed, prose, short_list))
+    listed = {s_stuffed.tokens[i].raw for i in _listed_tokens(stuffed, s_stuffed)}
+    assert {"concept", "pagerduty", "canary"} <= listed and "monitoring" not in listed
+    assert not _listed_tokens(prose, s_prose)
+    assert not _listed_tokens(short_list, s_short)  # three items are an ordinary list in prose
+    terms = textmod.phrase_terms("data drift")
+    assert claim_quality(stuffed, s_stuffed, find_phrase(s_stuffed, terms)) == LIST_RUN_CREDIT
+    assert claim_quality(prose, s_prose, find_phrase(s_prose, terms)) == 1.0
+
+
+def test_items_that_say_something_are_not_a_list():
+    from mlsd.grader.core import _listed_tokens
+    from mlsd.grader import text as textmod
+
+    notes = "health: per-head calibration vs observed, null rate > 1% -> page, p99 < 15ms, retrain daily w/ gate"
+    [sentence] = textmod.sentences(notes)
+    assert not _listed_tokens(notes, sentence)

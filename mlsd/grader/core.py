@@ -234,12 +234,67 @@ def _clause_bounds(answer: str, sentence: textmod.Sentence, span: tuple[int, int
     return begin, finish
 
 
+# Items of an enumeration are separated by commas, semicolons, "+", "&", "plus", "and", "or"
+# (not colons: "health: a, b" relates a heading to its items);
+# an item of at most LIST_ITEM_TERMS terms with no function word or connector is a bare
+# name, and LIST_RUN or more bare names in a row are a list, whatever surrounds it
+# ("you want full observability: model monitoring, data drift, concept drift, alerting, ...").
+_ITEM_BREAK = re.compile(r"[,;&+]|\b(?:plus|and|or|etc)\b")
+_ITEM_WORDS = frozenset({"and", "or", "plus", "etc"})
+LIST_ITEM_TERMS = 3
+_LEADING = frozenset("the a an then also maybe just all".split())  # "the NDCG", "then bandits"
+LIST_RUN = 4
+LIST_RUN_CREDIT = 0.3
+
+
+def _listed_tokens(answer: str, sentence: textmod.Sentence) -> frozenset[int]:
+    """Token indices of the sentence that sit in a run of LIST_RUN or more bare items."""
+    toks = sentence.tokens
+    items: list[list[int]] = [[]]
+    for i, tok in enumerate(toks):
+        if tok.raw in _ITEM_WORDS:
+            items.append([])
+            continue
+        if i and items[-1] and _ITEM_BREAK.search(answer[toks[i - 1].end : tok.start]):
+            items.append([])
+        items[-1].append(i)
+    items = [item for item in items if item]
+
+    def bare(item: list[int]) -> bool:
+        if len(item) > 1 and toks[item[0]].raw in _LEADING:
+            item = item[1:]
+        if len(item) > LIST_ITEM_TERMS:
+            return False
+        if any(toks[i].raw in FUNCTION_WORDS or toks[i].raw.isdigit() for i in item):
+            return False
+        return not connectors(answer[toks[item[0]].start : toks[item[-1]].end])
+
+    listed: set[int] = set()
+    run: list[list[int]] = []
+    for item in [*items, None]:
+        if item is not None and bare(item):
+            run.append(item)
+            continue
+        if len(run) >= LIST_RUN:
+            listed.update(i for it in run for i in it)
+        run = []
+    return frozenset(listed)
+
+
 def claim_quality(answer: str, sentence: textmod.Sentence, span: tuple[int, int]) -> float:
     """How much the match reads as a statement rather than an item in a list of nouns.
 
     A comma-separated fragment with no function words ("PR-AUC, p99, GBDT")
-    names a concept without saying anything about it.
+    names a concept without saying anything about it, and so does a name in a
+    long run of them inside a sentence (see `_listed_tokens`).
     """
+    quality = _claim_quality(answer, sentence, span)
+    if quality > LIST_RUN_CREDIT and {span[0], span[1]} & _listed_tokens(answer, sentence):
+        return LIST_RUN_CREDIT
+    return quality
+
+
+def _claim_quality(answer: str, sentence: textmod.Sentence, span: tuple[int, int]) -> float:
     begin, finish = _clause_bounds(answer, sentence, span)
     clause = sentence.tokens[begin : finish + 1]
     function = sum(1 for t in clause if t.raw in FUNCTION_WORDS)
