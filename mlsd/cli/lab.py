@@ -70,6 +70,10 @@ def lab_command(
         return
 
     specs = _resolve(target)
+    if plot_dir is not None:
+        from mlsd.labs.plot import require_matplotlib
+
+        require_matplotlib()  # before the labs run, not after: one line naming the install command
     results = []
     if as_json or len(specs) == 1:
         for spec in specs:

@@ -6,6 +6,24 @@ import pathlib
 
 from mlsd.labs.base import LabResult
 
+# matplotlib is an extra (`plots` in pyproject.toml), kept out of the base install (`pip install .`).
+INSTALL_HINT = "pip install matplotlib (or, from the mlsd folder, pip install '.[plots]')"
+
+
+def require_matplotlib() -> None:
+    """Import what `save_plot` draws with, or raise a one-line UserError naming the install command.
+    Call it before work whose only use is a plot, so a missing extra fails fast, not after the work."""
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: F401
+        from matplotlib.figure import Figure  # noqa: F401
+    except ImportError as exc:
+        from mlsd.errors import UserError
+
+        missing = getattr(exc, "name", None) or "matplotlib"
+        why = "which is not installed" if missing == "matplotlib" else f"which cannot import {missing}"
+        raise UserError(f"plots need matplotlib, {why}: {INSTALL_HINT}") from None
+
+
 
 def _numeric(xs: list) -> bool:
     return all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in xs)

@@ -456,16 +456,14 @@ def _draw(run: dict, lab: dict, path: Path, plot_source: PlotSource) -> str:
     spec = _stored_plot(result) or plot_source(lab["id"], int(lab["seed"]))
     if spec is None:
         return "no plot for this lab"
-    try:
-        from mlsd.labs.plot import save_plot
-    except ImportError:
-        return "plot not drawn: matplotlib is not installed (pip install 'mlsd[plots]')"
+    from mlsd.labs.plot import INSTALL_HINT, save_plot
+
     drawable = LabResult(id=lab["id"], case=result.get("case", ""), step=lab["step"], title=lab["title"],
                          seed=int(lab["seed"]), seconds=0.0, metrics={}, table=[], takeaway="", plot=spec)
     try:
         return "" if save_plot(drawable, path) else "no plot for this lab"
     except ImportError:
-        return "plot not drawn: matplotlib is not installed (pip install 'mlsd[plots]')"
+        return f"plot not drawn: matplotlib is not installed ({INSTALL_HINT})"
 
 
 def lab_run_record(result) -> dict:
