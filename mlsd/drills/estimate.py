@@ -485,3 +485,30 @@ def format_quantity(quantity) -> str:
 
 def _unit_text_pint(units: dict[str, float]) -> str:
     return " * ".join(f"{n} ** {p:g}" for n, p in units.items())
+
+
+def pick_question(case: "Case", step_id: str, attempts: "list[Any]" = (), asked: "set[str] | frozenset[str]" = frozenset()
+                  ) -> "Estimate | None":
+    """The estimation question a practice or mock session asks in `step_id`, or None.
+
+    Never one already `asked` in this session. Among the rest: one never tried first, then one
+    last answered wrong, then the one tried longest ago, so repeated sessions walk through the
+    case's questions and come back to misses (`attempts`: the log's EstimateAttempt rows).
+    Reads no units: pint is not imported.
+    """
+    candidates = [e for e in case.estimates if e.step == step_id and e.id not in asked]
+    if not candidates:
+        return None
+    last: dict[str, Any] = {}
+    for attempt in attempts:  # oldest first: the last one per question wins
+        if attempt.case_id == case.id:
+            last[attempt.estimate_id] = attempt
+
+    def order(pair: tuple[int, "Estimate"]) -> tuple:
+        position, estimate = pair
+        seen = last.get(estimate.id)
+        if seen is None:
+            return (0, 0.0, position)
+        return (1 if not seen.correct else 2, seen.at, position)
+
+    return min(enumerate(candidates), key=order)[1]

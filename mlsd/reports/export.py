@@ -170,6 +170,20 @@ def _table_view(rows: list[dict]) -> dict:
             "rows": [[md_cell(row[c]) if c in row else "" for c in columns] for row in rows]}
 
 
+def _estimate_view(case, row) -> dict:
+    """An estimation answer given in the step: the question, what was said, the verdict, the chain."""
+    extra = row.extra or {}
+    question = ""
+    if case is not None:
+        try:
+            question = " ".join(case.estimate(str(extra.get("id"))).question.split())
+        except KeyError:  # the case changed since: keep what the row holds
+            question = ""
+    return {"id": str(extra.get("id", "")), "question": question, "answer": row.text,
+            "correct": bool(extra.get("correct")), "message": str(extra.get("message", "")),
+            "solution": str(extra.get("solution", ""))}
+
+
 def _lab_view(run: dict, number: int) -> dict:
     result = run.get("result") or {}
     metrics = result.get("metrics") or {}
@@ -256,6 +270,7 @@ def session_view(store: Store, session: SessionRow, case: Case | None, framework
                            "seconds": r.seconds} for r in own if r.kind == "followup"],
             "questions": [{"question": r.text, "answer": r.extra.get("answer", "")}
                           for r in own if r.kind == "question"],
+            "estimates": [_estimate_view(case, r) for r in own if r.kind == "estimate"],
             "labs": [lab for lab in labs if lab["step"] == step_id],
             "model_answer": case_step.model_answer.strip() if (with_model_answers and case_step) else "",
             "architecture": sketch_view(case, step_id, final.text) if graded else None,  # Mermaid: yours, reference

@@ -9,11 +9,15 @@ directly.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from mlsd.grader import Grade, grade
 from mlsd.session.interviewer import question_grading_text
 from mlsd.content.schema import Case, Framework, FrameworkStep
 from mlsd.session.store import AnswerRow, SessionRow, Store
+
+if TYPE_CHECKING:
+    from mlsd.drills.estimate import EstimateCheck
 
 
 FOLLOWUP_DRAFT = "followup:"  # the drafts key of a follow-up reply being typed, before the step id
@@ -127,6 +131,14 @@ class SessionEngine:
         """Store the reply to a follow-up probe; it is graded with the step's answer."""
         return self.add_answer(step_id, text, kind="followup", seconds=seconds,
                                extra={"question": probe, **(extra or {})})
+
+    def add_estimate(self, step_id: str, result: "EstimateCheck", *, seconds: float | None = None) -> int:
+        """Store an estimation answer asked in the step (kept beside the step, never scored with it)."""
+        return self.add_answer(step_id, result.answer, kind="estimate", seconds=seconds, extra=result.to_json())
+
+    def estimates(self) -> list[AnswerRow]:
+        """Estimation answers of this session, in the order given."""
+        return [row for row in self.store.answers(self.id) if row.kind == "estimate"]
 
     def questions(self) -> list[AnswerRow]:
         return [row for row in self.store.answers(self.id) if row.kind == "question"]

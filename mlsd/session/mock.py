@@ -19,6 +19,12 @@ Timing rules:
 
 Nothing is scored aloud: answers are graded silently (to choose follow-up
 probes) and the scorecard comes at the end (`report()`).
+
+Estimation: after the requirements answer (and its follow-up), with time left
+in the step, the interviewer asks one back-of-envelope question from the case
+(`estimate` phase): '? question' gets the facts it needs, a number with its
+unit is checked silently (logged for review, shown in the scorecard), '.'
+passes. It shares the step's clock and never changes the step's score.
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ LATE_STEP_SHARE = 0.5  # a step that starts behind schedule still gets this shar
 PROBE_MIN_SHARE = 0.25  # a follow-up only with at least this share of the step's budget left ...
 PROBE_MIN_SECONDS = 20.0  # ... and at least this long: none when the step's time is almost gone
 MAX_PROBES = 1  # one follow-up per step at most, as a real interviewer has time for
+ACTIVE = ("answer", "followup", "estimate")  # phases in which the user is typing
 
 HELP = (
     "finish an answer with a line holding only '.'  ·  '? question' asks the interviewer  ·  "
@@ -111,6 +118,14 @@ class StepReport:
 
 
 @dataclass
+class EstimateReport:
+    question: str
+    answer: str  # as typed; "" when passed or the time ran out
+    verdict: str  # right | off | wrong-unit | passed
+    message: str  # e.g. "off by a factor of 3 (too high): ..."
+
+
+@dataclass
 class MockReport:
     session_id: int
     case_id: str
@@ -124,6 +139,7 @@ class MockReport:
     by_level: dict[str, int]
     gaps: list[Gap]
     questions: list[tuple[str, bool]]  # (question, answered from the case's facts)
+    estimates: list[EstimateReport] = field(default_factory=list)
 
     @property
     def seconds_used(self) -> float:
@@ -134,7 +150,7 @@ class MockInterview:
     """One timed interview of one case. Call `start()`, then feed events until `done`."""
 
     def __init__(self, store: Store, case: Case, framework: Framework, *, level: str, minutes: float,
-                 clock: Callable[[], float], max_probes: int = MAX_PROBES):
+                 clock: Callable[[], float], max_probes: int = MAX_PROBES, ask_estimates: bool = True):
         self.store = store
         self.case = case
         self.framework = framework
@@ -142,9 +158,10 @@ class MockInterview:
         self.minutes = check_minutes(minutes)
         self.clock = clock
         self.max_probes = max_probes
+        self.ask_estimates = ask_estimates
         self.budgets = step_budgets(framework, self.minutes)
         self.engine: SessionEngine | None = None
-        self.phase = "idle"  # idle | answer | followup | done
+        self.phase = "idle"  # idle | answer | followup | estimate | done
         self.ended = ""
         self._out: list[Say] = []
         self._warned: set[str] = set()
@@ -159,6 +176,8 @@ class MockInterview:
         self._probe_index = 0
         self._asked: dict[str, list[str]] = {}  # step -> probes asked
         self._questions: dict[str, int] = {}  # step -> questions asked
+        self._estimate = None  # the estimation question open in the `estimate` phase (a schema Estimate)
+        self._estimates: list[EstimateReport] = []
         self._report: MockReport | None = None
 
     # ---------------------------------------------------------------- clock
@@ -201,6 +220,8 @@ class MockInterview:
             note = "time to wrap up"
         elif self.phase == "followup":
             note = "reply, then '.' · '.' alone passes"
+        elif self.phase == "estimate":
+            note = "a number with its unit · ? asks · '.' passes"
         else:
             note = "'.' ends the answer · ? asks · :help"
         return f"{clock}  │  {note}"
@@ -257,7 +278,7 @@ class MockInterview:
         """The text typed so far of the current answer or reply; kept as a draft at once, so a
         kill or a lost terminal loses nothing."""
         if self.phase not in ("answer", "followup") or self.engine is None:
-            return
+            return  # an estimate is one line: nothing to keep as a draft
         self._buffer = text
         self._save_draft()
 
@@ -280,11 +301,15 @@ class MockInterview:
 
     def line(self, text: str) -> None:
         """One line the user entered: answer text, a '?' question, '.' or a ':' command."""
-        if self.phase not in ("answer", "followup"):
+        if self.phase not in ACTIVE:
             return
         stripped = text.strip()
         command = stripped.lower()
-        if stripped.startswith("?"):
+        if self.phase == "estimate" and stripped and not self.is_command(stripped) and stripped != ".":
+            self._estimate_answer(stripped)
+        elif self.phase == "estimate" and command in (".", ":skip", ":s", ":next", ":pass"):
+            self._end_estimate("", "passed", "passed")
+        elif stripped.startswith("?"):
             self._ask(stripped)
         elif stripped == ".":
             if self.phase == "answer" and not self._text():
@@ -314,7 +339,7 @@ class MockInterview:
         """The clock moved (a read timed out): show due warnings, end the step or the
         interview when their time is up. `text` is what is typed so far (see `buffer`,
         which is empty again when the time-out used it)."""
-        if self.phase not in ("answer", "followup"):
+        if self.phase not in ACTIVE:
             return
         if text is not None:
             self._buffer = text
@@ -330,7 +355,7 @@ class MockInterview:
 
     def eof(self, text: str | None = None) -> None:
         """The input ended (Ctrl-D at an empty line, or the end of a pipe)."""
-        if self.phase not in ("answer", "followup"):
+        if self.phase not in ACTIVE:
             return
         if text is not None:
             self._buffer = text
@@ -345,11 +370,11 @@ class MockInterview:
     def interrupt(self, text: str | None = None) -> None:
         """Ctrl-C or a lost terminal: store what was typed, and close the interview as stopped:
         a timed interview cannot be resumed, so it is never left open for `mlsd resume`."""
-        if self.engine is None or self.phase not in ("answer", "followup"):
+        if self.engine is None or self.phase not in ACTIVE:
             return
         if text is not None:
             self._buffer = text
-        if self._text():
+        if self._text() and self.phase != "estimate":
             self._store_response(extra={"interrupted": True})
         self._clear_drafts()
         self.store.update_meta(self.engine.id, ended="interrupted", probes=self._asked, questions=self._questions)
@@ -444,11 +469,59 @@ class MockInterview:
             self._response_start = self.now()
             self._say("interviewer", probe.text, probe=True, concept=probe.concept_id)
             return
+        if self.step_remaining() >= PROBE_MIN_SECONDS and self._ask_estimate(step_id):
+            return
         self._next_step("done")
+
+    # ------------------------------------------------------------ estimates
+
+    def _ask_estimate(self, step_id: str) -> bool:
+        """Put one estimation question of the step, if the case has one; True when asked."""
+        if not self.ask_estimates or self.engine is None:
+            return False
+        from mlsd.drills import estimate_log
+        from mlsd.drills.estimate import pick_question
+
+        asked = {str(row.extra.get("id")) for row in self.engine.estimates()}
+        estimate = pick_question(self.case, step_id, estimate_log.attempts(self.case.id), asked)
+        if estimate is None:
+            return False
+        self._estimate = estimate
+        self.phase = "estimate"
+        self._buffer = ""
+        self._response_start = self.now()
+        self._say("interviewer", "A quick estimate before we move on: " + " ".join(estimate.question.split()),
+                  estimate=estimate.id)
+        return True
+
+    def _estimate_answer(self, line: str) -> None:
+        """A number with its unit: checked and logged, never scored aloud; unreadable: say why, try again."""
+        from mlsd.drills import estimate_log
+        from mlsd.drills.estimate import EstimateError, check
+
+        assert self.engine is not None and self._estimate is not None
+        try:
+            result = check(self._estimate, line, self.case.id)
+        except EstimateError as exc:
+            self._say("notice", f"{exc} ('.' passes)")
+            return
+        estimate_log.record(result)
+        self.engine.add_estimate(self.budgets[self.index].step_id, result, seconds=self.now() - self._response_start)
+        self._end_estimate(line, result.verdict, result.message)
+
+    def _end_estimate(self, answer: str, verdict: str, message: str, *, move_on: bool = True) -> None:
+        assert self._estimate is not None
+        self._estimates.append(EstimateReport(" ".join(self._estimate.question.split()), answer, verdict, message))
+        self._estimate = None
+        if move_on:
+            self._next_step("done")
 
     def _time_up_step(self) -> None:
         """The step's time is up: keep what was typed and move on."""
-        self._store_response(extra={"timed_out": True})
+        if self.phase == "estimate":  # nothing typed counts: the question goes unanswered
+            self._end_estimate("", "passed", "the step's time ran out", move_on=False)
+        else:
+            self._store_response(extra={"timed_out": True})
         if self.now() < self._end:
             self._next_step("time")
 
@@ -493,6 +566,8 @@ class MockInterview:
         assert self.engine is not None
         if why in ("quit", "eof") and self.phase in ("answer", "followup"):
             self._store_response(extra={"ended": why})  # what was typed, or the step as unanswered
+        elif self.phase == "estimate":
+            self._end_estimate("", "passed", "the interview ended", move_on=False)
         latest = self.engine.latest()
         for budget in self.budgets:
             if budget.step_id not in latest:
@@ -548,6 +623,7 @@ class MockInterview:
             minutes=self.minutes, ended=self.ended, steps=steps, total=session.total or 0.0, verdict=decision,
             by_level=bars_by_level(self.case, texts), gaps=biggest_gaps(self.case, grades, titles),
             questions=[(q.text, bool(q.extra.get("fact_id"))) for q in engine.questions()],
+            estimates=list(self._estimates),
         )
         return self._report
 

@@ -60,7 +60,7 @@ def _m1_initial(db: sqlite3.Connection) -> None:
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
             step TEXT NOT NULL,
-            kind TEXT NOT NULL DEFAULT 'answer',  -- answer | followup | question | skip | unanswered
+            kind TEXT NOT NULL DEFAULT 'answer',  -- answer | followup | question | skip | unanswered | estimate
             text TEXT NOT NULL,
             score REAL,
             grade TEXT,                      -- the grade as JSON

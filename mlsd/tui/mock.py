@@ -62,6 +62,9 @@ def run_mock(ctx: Context, interview: MockInterview, *, wait_for_ready: bool = T
     return report
 
 
+_LIVE_PROMPTS = {"followup": "> ", "estimate": "≈ "}  # the live footer shows the clock; the prompt shows what is asked
+
+
 def _run_steps(ctx: Context, interview: MockInterview, live: bool) -> None:
     """Read entries and feed them to the interview until it is done."""
     console = ctx.console
@@ -74,7 +77,7 @@ def _run_steps(ctx: Context, interview: MockInterview, live: bool) -> None:
             interview.tick()
             continue
         entry = ctx.read_entry(Request(
-            prompt=("> " if interview.phase == "followup" else "› ") if live else interview.prompt, initial=interview.buffer, timeout=wait,
+            prompt=_LIVE_PROMPTS.get(interview.phase, "› ") if live else interview.prompt, initial=interview.buffer, timeout=wait,
             is_command=interview.is_command, on_draft=interview.update,
             toolbar=interview.toolbar if live else None, timed=True))
         if entry.kind == "timeout":
@@ -195,6 +198,14 @@ def render_report(console: Console, report: MockReport) -> None:
         console.print(Text("You asked no clarifying questions: interviewers expect a few (scale, latency, "
                            "base rates, label delay) before any design. Start lines with '?' next time.",
                            style="yellow"))
+    for estimate in report.estimates:
+        style = {"right": "green", "off": "red", "wrong-unit": "yellow"}.get(estimate.verdict, "dim")
+        said = f"you said {estimate.answer}: " if estimate.answer else ""
+        console.print(Text.assemble(("Estimate: ", "bold"), (estimate.question, ""), "\n  ",
+                                    (said + estimate.message, style)))
+    if report.estimates:
+        console.print(Text("The worked chains: mlsd estimate " + report.case_id + "  ·  misses come back in "
+                           "mlsd review", style="dim"))
 
     if report.gaps:
         console.print()

@@ -10,7 +10,8 @@ from mlsd.session.context import Context
 from mlsd.session.engine import SessionEngine
 from mlsd.grader import Grade
 from mlsd.session.interviewer import answer_question, choose_follow_ups
-from mlsd.reports.render import fmt_score, listens_for, render_grade, render_question, render_scorecard, score_style
+from mlsd.reports.render import (fmt_score, hanging, listens_for, prose, render_grade, render_question,
+                                 render_scorecard, score_style)
 from mlsd.content.schema import Framework
 from mlsd.grader.sheet import parse_sheet
 from mlsd.tui.answer_input import COMMANDS_HELP, EDITING_HELP, AnswerInterrupted, read_answer
@@ -18,7 +19,9 @@ from mlsd.tui.signals import held, terminate_as_interrupt
 
 
 PRACTICE_HELP = ("'? question' asks the interviewer  ·  a follow-up after a grade: reply and '.', or '.' "
-                 "alone  ·  :why explains a grade  ·  :covered N marks its missed item N as said")
+                 "alone  ·  :more shows the last grade in full  ·  :why explains it  ·  :covered N marks its "
+                 "missed item N as said")
+MORE_HINT = ":more: your words as evidence, why each miss matters, the arithmetic"
 
 
 class SessionQuit(Exception):
@@ -42,10 +45,20 @@ class _Interviewer:
         self.last: tuple[str, str, Grade] | None = None  # the step graded last, for :why and :covered
 
     def commands(self) -> dict[str, Callable[[str], None]]:
-        return {"?": self.ask, ">": self.reply_too_late, ":why": self.why, ":covered": self.covered}
+        return {"?": self.ask, ">": self.reply_too_late, ":why": self.why, ":more": self.more,
+                ":covered": self.covered}
 
     def graded(self, step_id: str, title: str, result: Grade) -> None:
         self.last = (step_id, title, result)
+
+    def more(self, line: str) -> None:
+        """`:more`: the last grade in full (evidence for each hit, why each miss matters, the arithmetic)."""
+        if self.last is None:
+            self.ctx.console.print(Text("No step graded yet in this sitting; :more shows the last grade in full.",
+                                        style="yellow"))
+            return
+        _, title, result = self.last
+        render_grade(self.ctx.console, result, title, verbose=True)
 
     def why(self, line: str) -> None:
         """`:why`: the last grade again, with what the grader listens for on each miss."""
@@ -82,7 +95,7 @@ class _Interviewer:
         reply = answer_question(self.engine.case, line, list_topics=True)
         if reply.question:
             self.engine.add_question(self.step_id, reply.question, reply.to_extra())
-        self.ctx.console.print(Text.assemble(("Interviewer: ", "bold magenta"), reply.text))
+        self.ctx.console.print(hanging(Text("Interviewer: ", style="bold magenta"), prose(reply.text)))
 
     def reply_too_late(self, line: str) -> None:
         self.ctx.console.print(Text("No follow-up is waiting: the interviewer's follow-ups are answered right "
@@ -98,10 +111,10 @@ class _Interviewer:
             return
         console = self.ctx.console
         probe = probes[0].text
-        console.print(Text.assemble(("Interviewer: ", "bold magenta"), probe))
+        console.print(hanging(Text("Interviewer: ", style="bold magenta"), prose(probe)))
         console.print(Text(f"(optional: reply and finish with '.', graded with {title}; '.' alone goes on)",
                            style="dim"))
-        commands = {"?": self.ask, ":why": self.why, ":covered": self.covered}
+        commands = {"?": self.ask, ":why": self.why, ":more": self.more, ":covered": self.covered}
         engine = self.engine
         try:
             outcome = read_answer(self.ctx, on_hint=on_hint, prompt="> ", allow_empty=True,
@@ -139,6 +152,34 @@ class _Interviewer:
             (f"  ✓ {', '.join(new)}" if new else "", "green")))
 
 
+    def estimate(self, step_id: str) -> None:
+        """One back-of-envelope question in the step, as interviewers ask in requirements: the
+        user asks '?' for the numbers, answers with a unit, and sees the worked chain. Logged for
+        review and stats, stored beside the step, never part of its score."""
+        from mlsd.drills import estimate_log
+        from mlsd.drills.estimate import example, pick_question, unit_label
+
+        asked = {str(row.extra.get("id")) for row in self.engine.estimates()}
+        estimate = pick_question(self.engine.case, step_id, estimate_log.attempts(self.engine.case.id), asked)
+        if estimate is None:
+            return
+        from mlsd.tui.estimate import EstimateQuit, ask
+
+        console = self.ctx.console
+        console.print(Text.assemble(("Interviewer: ", "bold magenta"), "Before we go on, a quick estimate: ",
+                                    (" ".join(estimate.question.split()), "bold")))
+        console.print(Text(f"(a number in {unit_label(estimate)}, e.g. {example(estimate.unit)}; '?' alone gives "
+                           "the numbers you need, '? question' asks, '.' alone passes)", style="dim"))
+        started = self.ctx.clock()
+        try:
+            result = ask(self.ctx, self.engine.case, estimate, on_question=self.ask, prompt="≈ ")
+        except EstimateQuit:
+            raise SessionQuit() from None
+        if result is not None:
+            self.engine.add_estimate(step_id, result, seconds=self.ctx.clock() - started)
+        console.print()
+
+
 def _reply_text(text: str) -> str:
     """A follow-up reply without the '> ' a user may type out of habit."""
     lines = [line[1:].lstrip() if line.lstrip().startswith(">") else line for line in text.strip().splitlines()]
@@ -146,14 +187,16 @@ def _reply_text(text: str) -> str:
 
 
 def run_interactive(ctx: Context, engine: SessionEngine, start_index: int | None = None,
-                    offer_labs: bool = True) -> float | None:
+                    offer_labs: bool = True, ask_estimates: bool = True) -> float | None:
     """Walk the steps from the first open one; returns the total, or raises SessionQuit.
+    `ask_estimates`: after a step that has estimation questions (requirements), ask one.
     Ctrl-C, a closed terminal or SIGTERM keep the half-typed text as a draft and raise KeyboardInterrupt."""
     with terminate_as_interrupt():
-        return _walk(ctx, engine, start_index, offer_labs)
+        return _walk(ctx, engine, start_index, offer_labs, ask_estimates)
 
 
-def _walk(ctx: Context, engine: SessionEngine, start_index: int | None, offer_labs: bool) -> float | None:
+def _walk(ctx: Context, engine: SessionEngine, start_index: int | None, offer_labs: bool,
+          ask_estimates: bool) -> float | None:
     console = ctx.console
     steps = engine.steps
     for step_id in engine.recover_followup_drafts():
@@ -178,7 +221,8 @@ def _walk(ctx: Context, engine: SessionEngine, start_index: int | None, offer_la
 
         def show_hint() -> None:
             if shown["n"] < len(hints):
-                console.print(Text(f"hint {shown['n'] + 1}/{len(hints)}: {hints[shown['n']]}", style="yellow"))
+                console.print(hanging(f"hint {shown['n'] + 1}/{len(hints)}: ", prose(hints[shown['n']], style="yellow"),
+                                      style="yellow"))
                 shown["n"] += 1
             else:
                 console.print("[dim]No more hints for this step.[/]")
@@ -224,9 +268,11 @@ def _walk(ctx: Context, engine: SessionEngine, start_index: int | None, offer_la
             index += 1
             continue
         result = engine.submit(step.id, outcome.text, seconds=seconds, extra={"hints_used": shown["n"]})
-        render_grade(console, result, step.title)
+        render_grade(console, result, step.title, verbose=False, more_hint=MORE_HINT, fit=True)
         interviewer.graded(step.id, step.title, result)
         interviewer.follow_up(step.id, step.title, result, on_hint=show_hint)
+        if ask_estimates:
+            interviewer.estimate(step.id)
         if offer_labs:
             _offer_labs(ctx, engine, step.id)
         index += 1
