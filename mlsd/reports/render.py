@@ -401,7 +401,7 @@ def history_table(rows: Iterable, now: datetime | None = None) -> Table:
     rows = list(rows)
     can_resume = any(not r.finished and r.mode in ("practice", "review") for r in rows)
     table = Table(title="History", title_justify="left", box=box.SIMPLE_HEAD, show_edge=False,
-                  collapse_padding=True,
+                  collapse_padding=True, pad_edge=False,
                   caption="open: continue with `mlsd resume N`" if can_resume else None, caption_justify="left")
     for column in ("#", "date", "case", "mode", "level", "steps", "score", "time", "status"):
         table.add_column(column, no_wrap=True,
