@@ -200,3 +200,26 @@ def test_export_shows_the_estimate_beside_its_step(ctr, store):
     assert " ".join(estimate.question.split()) in notes
     first, second = notes.index("\n## 1. "), notes.index("\n## 2. ")
     assert first < notes.index("**Estimates**") < second  # under requirements, before the next step
+
+
+def test_export_of_a_mock_shows_the_time_each_step_was_given(ctr, store):
+    """A step after a skipped one is given the time saved: the notes say 'X of' that time, in the
+    same units, not the framework's minutes."""
+    from mlsd.reports.export import fmt_duration, render, session_view
+
+    case, framework = ctr
+    clock = FakeClock()
+    interview = MockInterview(store, case, framework, level="senior", minutes=10, clock=clock)
+    interview.start()
+    clock.advance(5)
+    interview.line(":skip")  # most of the requirements step's time rolls over to framing
+    given = interview.step_remaining()
+    clock.advance(7)
+    interview.line("Binary classification of click within 30 minutes, log loss.")
+    interview.line(":quit")
+    view = session_view(store, store.session(interview.engine.id), case, framework)
+    framing = view["steps"][1]
+    assert framing["budget_seconds"] == pytest.approx(given, abs=0.1)
+    notes = render(view, "session.md.j2")
+    assert f"7 s of {fmt_duration(given)}" in notes
+    assert "time used 12 s of 10 min" in notes

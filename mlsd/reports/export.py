@@ -67,7 +67,7 @@ def fmt_pct(score: float | None) -> str:
 
 
 def fmt_duration(seconds: float | None) -> str:
-    """45 s, 4 min 05 s, 1 h 02 min."""
+    """45 s, 4 min 05 s, 5 min, 1 h 02 min."""
     if seconds is None:
         return "—"
     total = int(round(seconds))
@@ -75,7 +75,7 @@ def fmt_duration(seconds: float | None) -> str:
         return f"{total} s"
     minutes, secs = divmod(total, 60)
     if minutes < 60:
-        return f"{minutes} min {secs:02d} s"
+        return f"{minutes} min {secs:02d} s" if secs else f"{minutes} min"
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes:02d} min"
 
@@ -230,6 +230,7 @@ def session_view(store: Store, session: SessionRow, case: Case | None, framework
     labs = [_lab_view(run, n) for n, run in enumerate(store.lab_runs(session.id), start=1)]
     drafts = dict(session.meta.get("drafts") or {})
     budgets = {k: float(v) for k, v in (session.meta.get("budgets") or {}).items() if isinstance(v, (int, float))}
+    allotted = {k: v for k, v in (session.meta.get("allotted") or {}).items() if isinstance(v, (int, float))}
     steps = []
     for number, step_id in enumerate(step_ids + extra_steps, start=1):
         fw_step = None
@@ -246,9 +247,13 @@ def session_view(store: Store, session: SessionRow, case: Case | None, framework
         else:
             status = {"answer": "answered", "skip": "skipped"}.get(final.kind, final.kind)
         graded = final is not None and final.kind == "answer"
-        # a mock interview scales each step's budget to its length and keeps it (seconds) in meta
+        # a mock interview scales each step's budget to its length and keeps it (seconds) in meta;
+        # the time a step was really given (saved time rolls over) is its `allotted` seconds
         budget = budgets[step_id] / 60 if step_id in budgets else (fw_step.minutes if fw_step else None)
         budget = round(budget, 1) if budget else None
+        given = allotted.get(step_id) or (final.extra.get("allotted") if final is not None else None)
+        given_seconds = float(given) if isinstance(given, (int, float)) and given > 0 else (
+            budget * 60 if budget else None)
         grade = _grade_view(case, step_id, session.level, final.grade if graded else None)
         steps.append({
             "number": number,
@@ -262,7 +267,8 @@ def session_view(store: Store, session: SessionRow, case: Case | None, framework
             "graded": graded and final.grade is not None,
             "seconds": _seconds(own),
             "budget_minutes": budget,
-            "over_budget": bool(budget and _seconds(own) is not None and _seconds(own) > budget * 60),
+            "budget_seconds": given_seconds,  # what "X of Y" shows: the time given, in seconds
+            "over_budget": bool(given_seconds and _seconds(own) is not None and _seconds(own) > given_seconds + 0.5),
             "hints_used": (final.extra.get("hints_used") or 0) if final else 0,
             "earlier": [{"text": r.text, "kind": r.kind, "score": r.score} for r in main[:-1]],
             **grade,
