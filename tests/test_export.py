@@ -318,11 +318,15 @@ def test_cli_export_writes_notes(tmp_path, toy, monkeypatch):
 
     session_id = _cli_session(toy)
     monkeypatch.chdir(tmp_path)
-    result = runner.invoke(app, ["export", *COURSE_ARGS, "--no-plots"])
+    printed = runner.invoke(app, ["export", *COURSE_ARGS])  # no -o: the notes on stdout, no file
+    assert printed.exit_code == 0, printed.output
+    assert printed.stdout.startswith("# Toy click model: session") and "{{ 7*7 }}" in printed.stdout
+    assert not list(tmp_path.glob("*.md"))
+    result = runner.invoke(app, ["export", *COURSE_ARGS, "-o", ".", "--no-plots"])
     assert result.exit_code == 0, result.output
     written = tmp_path / f"mlsd-toy-session-{session_id}.md"
     assert f"Wrote {written.name}" in result.output and written.is_file()
-    assert "{{ 7*7 }}" in written.read_text(encoding="utf-8")
+    assert written.read_text(encoding="utf-8") == printed.stdout
 
     stdout = runner.invoke(app, ["export", str(session_id), "-o", "-", "--with-model-answers", *COURSE_ARGS])
     assert stdout.exit_code == 0 and stdout.stdout.startswith("# Toy click model: session")

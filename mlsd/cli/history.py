@@ -100,7 +100,9 @@ def prune(
 
 
 def register(app: typer.Typer) -> None:
-    group = typer.Typer(help="Your sessions: list them (the default), delete one, prune empty ones.",
+    group = typer.Typer(help="Your sessions: list them (the default: date, case, mode, level, score, duration), "
+                             "delete one, prune empty ones.\n\n"
+                             "Examples: mlsd history --case ctr · mlsd history rm 12 · mlsd history prune --dry-run",
                         no_args_is_help=False, context_settings={"help_option_names": ["-h", "--help"]})
     group.callback(invoke_without_command=True)(history)
     group.command("rm")(remove)
