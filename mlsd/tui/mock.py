@@ -17,7 +17,7 @@ from rich.text import Text
 from mlsd.session.context import Context
 from mlsd.session.interviewer import STEP_BAR
 from mlsd.session.mock import HELP, MockInterview, MockReport, Say, clock_text
-from mlsd.reports.render import fmt_score, score_style
+from mlsd.reports.render import fmt_score, hanging, prose, score_style
 from mlsd.tui.entry import Request
 from mlsd.tui.signals import held, terminate_as_interrupt
 
@@ -113,7 +113,7 @@ def render_intro(console: Console, interview: MockInterview, live: bool = False)
     case = interview.case
     plan = "  ·  ".join(f"{b.title} {clock_text(b.seconds)}" for b in interview.budgets)
     body = Group(
-        Text(case.prompt.strip()),
+        prose(case.prompt),
         Text(""),
         Text.assemble(("Interviewer: ", "bold magenta"),
                       f"We have {interview.minutes:g} minutes. I'll keep time and move us along; "
@@ -140,10 +140,10 @@ def render_say(console: Console, say: Say) -> None:
         data = say.data
         subtitle = f"{clock_text(data['allotted'])} for this step · {clock_text(data['left'])} left"
         console.print()
-        console.print(Panel(Text(say.text), title=Text(f"Step {data['number']}/{data['total']} · {data['title']}"),
+        console.print(Panel(prose(say.text), title=Text(f"Step {data['number']}/{data['total']} · {data['title']}"),
                             title_align="left", subtitle=subtitle, subtitle_align="right", border_style="cyan"))
     elif say.kind in ("interviewer", "reply"):
-        console.print(Text.assemble(("Interviewer: ", "bold magenta"), say.text))
+        console.print(hanging(Text("Interviewer: ", style="bold magenta"), prose(say.text)))
     elif say.kind == "warning":
         console.print(Text(f"⏱ {say.text}", style="bold yellow"))
     else:
@@ -214,9 +214,9 @@ def render_report(console: Console, report: MockReport) -> None:
             head = "Wrong claim: " if gap.kind == "red_flag" else ""
             where = gap.step_title + ("" if gap.answered else ", not answered")
             console.print(Text.assemble((f"{number}. ", "bold"), (head + gap.label, "bold"), (f"  ({where})", "dim")))
-            lines = [Text(f"why: {gap.why}")]
+            lines = [hanging("why: ", prose(gap.why))]
             if gap.hint:
-                lines.append(Text(f"ask yourself: {gap.hint}", style="dim"))
+                lines.append(hanging("ask yourself: ", prose(gap.hint, style="dim"), style="dim"))
             lines += [Text(f"read: {ref}", style="dim") for ref in gap.references[:2]]
             lines += [Text.assemble("lab: ", (f"mlsd lab {lab.id}", "cyan"), (f"  {lab.title}", "dim"))
                       for lab in gap.labs]
