@@ -120,7 +120,7 @@ app = typer.Typer(
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion; ids complete via mlsd.cli.complete
     rich_markup_mode="rich",
 )
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
+from mlsd.cli.complete import complete_level
 from mlsd.session.context import Context
 from mlsd.content.levels import LEVELS
 
@@ -20,7 +21,7 @@ CasesDirOption = Annotated[
                  show_default=False),
 ]
 LevelOption = Annotated[
-    str, typer.Option("--level", "-L", help=f"The bar you are aiming for: {', '.join(LEVELS)}.",
+    str, typer.Option("--level", "-L", help=f"The bar you are aiming for: {', '.join(LEVELS)}.", autocompletion=complete_level,
                       case_sensitive=False)
 ]
 

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from mlsd.cli.complete import complete_case, complete_level
 from mlsd.session.context import Context
 from mlsd.errors import ExitStatus
 
@@ -18,7 +19,7 @@ dev_app = typer.Typer(help="Tools for case authors.", no_args_is_help=True)
 @dev_app.command("check")
 def check(
     targets: Annotated[Optional[list[Path]], typer.Argument(metavar="PATH", help="Case files (default: all shipped cases).", show_default=False)] = None,
-    level: Annotated[str, typer.Option("--level", help="Level the model answers are graded at.")] = "senior",
+    level: Annotated[str, typer.Option("--level", help="Level the model answers are graded at.", autocompletion=complete_level)] = "senior",
 ) -> None:
     """Schema, labs, teaching content and grader agreement for every case.
 
@@ -60,7 +61,7 @@ def check(
 
 @dev_app.command("disputes")
 def disputes(
-    case_id: Annotated[Optional[str], typer.Option("--case", metavar="CASE", help="Only this case.")] = None,
+    case_id: Annotated[Optional[str], typer.Option("--case", metavar="CASE", help="Only this case.", autocompletion=complete_case)] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="How many concepts to list.")] = 20,
 ) -> None:
     """Concepts users marked covered after the grader missed them (`:covered` in practice), most

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 from rich.text import Text
 
+from mlsd.cli.complete import complete_case
 from mlsd.cli.common import CasesDirOption, catalog
 from mlsd.session.context import Context
 from mlsd.errors import UserError
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from mlsd.content.schema import Case, Estimate
 
 def estimate_command(
-    case_id: Annotated[Optional[str], typer.Argument(metavar="CASE", help="Case id, e.g. ctr. Without it: the questions due for review.", show_default=False)] = None,
+    case_id: Annotated[Optional[str], typer.Argument(metavar="CASE", help="Case id, e.g. ctr. Without it: the questions due for review.", show_default=False, autocompletion=complete_case)] = None,
     question_id: Annotated[Optional[str], typer.Argument(metavar="ID", help="One question (see --list).", show_default=False)] = None,
     answer: Annotated[Optional[list[str]], typer.Argument(metavar="ANSWER", help="Your number with its unit, e.g. '24k/s', '64 GB', '360 cores' (quotes optional).", show_default=False)] = None,
     list_only: Annotated[bool, typer.Option("--list", help="List the questions (id, step, unit) and stop.")] = False,

@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 import typer
 from rich.text import Text
 
+from mlsd.cli.complete import complete_case
 from mlsd.cli.common import CasesDirOption, catalog, open_store
 from mlsd.session.context import Context
 from mlsd.errors import UnknownCase, UserError
@@ -20,7 +21,7 @@ def export(
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file (or replace a symbolic link itself; its target is never written).")] = False,
     template: Annotated[Optional[Path], typer.Option("--template", "-t", help="Your own jinja2 template (start from a copy of the shipped one).", show_default=False)] = None,
     with_model_answers: Annotated[bool, typer.Option("--with-model-answers", help="Add each step's model answer.")] = False,
-    case_id: Annotated[Optional[str], typer.Option("--case", help="Write this case's one-page cheat sheet instead of a session.", show_default=False)] = None,
+    case_id: Annotated[Optional[str], typer.Option("--case", help="Write this case's one-page cheat sheet instead of a session.", show_default=False, autocompletion=complete_case)] = None,
     plots: Annotated[Optional[bool], typer.Option("--plots/--no-plots", help="Draw the session's lab plots as PNG files beside the notes (the default with -o; needs -o and matplotlib; drawing may re-run a lab).", show_default=False)] = None,
     cases_dir: CasesDirOption = None,
 ) -> None:

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from mlsd.cli.complete import complete_case
 from mlsd.cli.common import CasesDirOption, LevelOption, catalog, check_level
 from mlsd.session.context import Context
 
@@ -16,7 +17,7 @@ MORE_HINT = "-v: your words as evidence, why each miss matters, the arithmetic"
 
 
 def grade_command(
-    case_id: Annotated[str, typer.Argument(metavar="CASE", help="Case id, e.g. ctr.")],
+    case_id: Annotated[str, typer.Argument(metavar="CASE", help="Case id, e.g. ctr.", autocompletion=complete_case)],
     file: Annotated[Path, typer.Argument(metavar="ANSWERS.md", help="Markdown answer sheet, one '## step' heading per answer; '-' for stdin.")],
     level: LevelOption = "senior",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object and nothing else: case, level, total (0 to 1) and steps, each with its step, score, hit (id, evidence), missed (id, hint), red_flags and advice.")] = False,

@@ -7,13 +7,14 @@ from typing import Annotated, Optional
 
 import typer
 
+from mlsd.cli.complete import complete_case
 from mlsd.cli.common import open_store
 from mlsd.session.context import Context
 
 
 def history(
     typer_ctx: typer.Context,
-    case: Annotated[Optional[str], typer.Option("--case", help="Only sessions of this case.")] = None,
+    case: Annotated[Optional[str], typer.Option("--case", help="Only sessions of this case.", autocompletion=complete_case)] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most this many sessions.")] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list and nothing else.")] = False,
 ) -> None:

@@ -12,6 +12,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from mlsd.cli.complete import complete_lab_or_case
+
 
 def _resolve(target: str):
     """A lab id -> [that lab]; a case id -> all its labs in step order; else UserError."""
@@ -34,7 +36,7 @@ def _resolve(target: str):
 def lab_command(
     target: Annotated[
         Optional[str],
-        typer.Argument(metavar="LAB_ID|CASE", show_default=False,
+        typer.Argument(metavar="LAB_ID|CASE", show_default=False, autocompletion=complete_lab_or_case,
                        help="A lab id (e.g. ctr-downsampling) or a case id to run all its labs."),
     ] = None,
     list_: Annotated[

@@ -6,13 +6,14 @@ from typing import Annotated, Optional
 
 import typer
 
+from mlsd.cli.complete import complete_case
 from mlsd.cli.common import CasesDirOption, LevelOption, catalog, check_level, open_store
 from mlsd.session.context import Context
 from mlsd.errors import UserError
 
 
 def mock(
-    case_id: Annotated[Optional[str], typer.Argument(metavar="CASE", help="Case id, e.g. ctr (see `mlsd list`); or use --random.",
+    case_id: Annotated[Optional[str], typer.Argument(metavar="CASE", help="Case id, e.g. ctr (see `mlsd list`); or use --random.", autocompletion=complete_case,
                                                      show_default=False)] = None,
     random_case: Annotated[bool, typer.Option("--random", help="Interview on a case picked at random.")] = False,
     minutes: Annotated[float, typer.Option("--minutes", "-m", help="Length of the interview, 1 to 180 minutes.")] = 45,

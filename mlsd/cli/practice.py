@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from mlsd.cli.complete import complete_case
 from mlsd.cli.common import CasesDirOption, LevelOption, catalog, check_level, open_store
 from mlsd.session.context import Context
 from mlsd.errors import UserError
@@ -31,7 +32,7 @@ def read_sheet_source(answers_file: Path | None, ctx: Context) -> tuple[str, str
 
 
 def practice(
-    case_id: Annotated[Optional[str], typer.Argument(metavar="CASE", help="Case id, e.g. ctr (see `mlsd list`); "
+    case_id: Annotated[Optional[str], typer.Argument(metavar="CASE", autocompletion=complete_case, help="Case id, e.g. ctr (see `mlsd list`); "
                                                      "without one you pick from a list.", show_default=False)] = None,
     random_case: Annotated[bool, typer.Option("--random", help="Practise a case picked at random.")] = False,
     level: LevelOption = "senior",

@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from mlsd.cli.complete import complete_case, complete_level
 from mlsd.cli.common import CasesDirOption, catalog, check_level, open_store
 from mlsd.session.context import Context
 from mlsd.content.levels import LEVELS
@@ -36,7 +37,7 @@ def _date(ts: float | datetime | None) -> str:
 
 
 def stats(
-    case: Annotated[Optional[str], typer.Option("--case", help="Only this case.", show_default=False)] = None,
+    case: Annotated[Optional[str], typer.Option("--case", help="Only this case.", show_default=False, autocompletion=complete_case)] = None,
     top: Annotated[int, typer.Option("--top", "-n", min=1, help="How many missed concepts to list.")] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object and nothing else.")] = False,
     cases_dir: CasesDirOption = None,
@@ -172,11 +173,11 @@ def _items_table(title: str, items, now: datetime, limit: int = 8) -> Table:
 
 
 def review(
-    case: Annotated[Optional[str], typer.Option("--case", help="Only concepts of this case.", show_default=False)] = None,
+    case: Annotated[Optional[str], typer.Option("--case", help="Only concepts of this case.", show_default=False, autocompletion=complete_case)] = None,
     steps: Annotated[int, typer.Option("--steps", min=1, max=7, help="Steps in the drill.")] = 2,
     plan_only: Annotated[bool, typer.Option("--plan", help="Show what is due and the drill it would start, then stop.")] = False,
     ahead: Annotated[bool, typer.Option("--ahead", help="When nothing is due, drill the soonest concepts anyway.")] = False,
-    level: Annotated[Optional[str], typer.Option("--level", "-L", help=f"The bar for the drill ({', '.join(LEVELS)}); default: your last level for the case.", show_default=False)] = None,
+    level: Annotated[Optional[str], typer.Option("--level", "-L", help=f"The bar for the drill ({', '.join(LEVELS)}); default: your last level for the case.", show_default=False, autocompletion=complete_level)] = None,
     answers_file: Annotated[Optional[Path], typer.Option("--answers-file", "-f", help="Answer from a markdown sheet instead of the keyboard ('-' for stdin).", show_default=False)] = None,
     no_labs: Annotated[bool, typer.Option("--no-labs", help="Do not offer a step's labs after its grade.")] = False,
     cases_dir: CasesDirOption = None,
