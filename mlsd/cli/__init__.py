@@ -30,7 +30,10 @@ except ImportError:  # pragma: no cover
             pass
 
 from mlsd import __version__
+from mlsd.cli import fastparams
 from mlsd.errors import ExitStatus, UserError
+
+fastparams.install()  # plain option values without pydantic: saves 100-200 ms a command
 
 
 def _print_error(message: str, prefix: str = "mlsd") -> None:

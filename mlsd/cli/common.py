@@ -12,7 +12,7 @@ from mlsd.session.context import Context
 from mlsd.content.levels import LEVELS
 
 if TYPE_CHECKING:  # the loader (pydantic, yaml) and store load only when a command runs
-    from mlsd.content.loader import Catalog
+    from mlsd.content.loader import Catalog, CaseSummary
     from mlsd.session.store import Store
 
 CasesDirOption = Annotated[
@@ -45,6 +45,19 @@ def catalog(cases_dir: list[Path] | None, ctx: Context | None = None, quiet: boo
         for problem in loaded.problems:
             err.print(f"[yellow]skipped:[/] {problem}", highlight=False, markup=True, soft_wrap=True)
     return loaded
+
+
+def case_summaries(cases_dir: list[Path] | None, ctx: Context | None = None) -> "list[CaseSummary]":
+    """The cases as plain summaries (id, title, difficulty), from the content cache when nothing
+    changed: no YAML parsing, no pydantic. Problems are reported as `catalog` reports them."""
+    from mlsd.content.loader import case_index
+
+    summaries, problems = case_index(cases_dir or [])
+    if problems:
+        err = (ctx or Context()).err_console
+        for problem in problems:
+            err.print(f"[yellow]skipped:[/] {problem}", highlight=False, markup=True, soft_wrap=True)
+    return summaries
 
 
 def open_store() -> "Store":

@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from mlsd.cli.complete import complete_case
-from mlsd.cli.common import CasesDirOption, catalog, open_store
+from mlsd.cli.common import CasesDirOption, case_summaries, catalog, open_store
 from mlsd.session.context import Context
 from mlsd.errors import ExitStatus, UserError
 
@@ -22,7 +22,7 @@ def list_cases(cases_dir: CasesDirOption = None) -> None:
     Example: mlsd list
     """
     ctx = Context()
-    loaded = catalog(cases_dir, ctx)
+    summaries = case_summaries(cases_dir, ctx)
     store = open_store()
     try:
         best = store.best_scores()
@@ -35,9 +35,9 @@ def list_cases(cases_dir: CasesDirOption = None) -> None:
     table.add_column("title")
     table.add_column("difficulty")
     table.add_column("best", justify="right")
-    for case_id, item in sorted(loaded.cases.items()):
-        score = best.get(case_id)
-        table.add_row(case_id, item.case.title, item.case.difficulty, Text(fmt_score(score), style=score_style(score)))
+    for item in summaries:
+        score = best.get(item.id)
+        table.add_row(item.id, item.title, item.difficulty, Text(fmt_score(score), style=score_style(score)))
     ctx.console.print(table)
     ctx.console.print("[dim]Practise one with: mlsd practice CASE[/]")
 

@@ -8,21 +8,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, TypeVar
-
-import yaml
-from pydantic import BaseModel, ValidationError
+from typing import TYPE_CHECKING, Any, Iterable, TypeVar
 
 from mlsd import paths
+from mlsd.content import cache
 from mlsd.errors import ContentError, UnknownCase
-from mlsd.content.schema import Case, Framework
 
-try:  # the C loader is several times faster; fall back to pure Python
-    _SafeLoader: type = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - depends on the libyaml build
-    _SafeLoader = yaml.SafeLoader
+if TYPE_CHECKING:  # yaml, pydantic and the schema load when a file is parsed, not on a cache hit
+    import yaml
+    from pydantic import BaseModel
 
-M = TypeVar("M", bound=BaseModel)
+    from mlsd.content.schema import Case, Framework
+
+M = TypeVar("M", bound="BaseModel")
 
 
 @dataclass(frozen=True)
@@ -79,6 +77,8 @@ def _field_name(loc: Iterable[Any]) -> str:
 
 def _line_of(root: yaml.Node | None, loc: Iterable[Any]) -> int:
     """Follow a pydantic error location through the YAML node tree to a line (1-based)."""
+    import yaml
+
     node = root
     line = node.start_mark.line + 1 if node is not None else 1
     for part in loc:
@@ -100,6 +100,8 @@ def _line_of(root: yaml.Node | None, loc: Iterable[Any]) -> int:
 def _duplicate_keys(node: yaml.Node, path: Path, loc: tuple = ()) -> list[Problem]:
     """PyYAML silently keeps the last of duplicate keys; a case author wants to know.
     (Recursion is safe: read_document refuses documents nested deeper than MAX_DEPTH.)"""
+    import yaml
+
     problems: list[Problem] = []
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
@@ -125,23 +127,42 @@ MAX_DEPTH = 40  # shipped cases nest 7 levels
 ALLOWED_TAGS = frozenset({"tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
 
 
-class _ContentLoader(_SafeLoader):  # type: ignore[misc, valid-type]
-    """The safe loader, with a value that cannot be built (a date like 2001-13-45)
-    reported as a YAML problem at its own line rather than a ValueError."""
+_loaders: tuple[type, type] | None = None
 
-    def construct_object(self, node, deep=False):
-        try:
-            return super().construct_object(node, deep=deep)
-        except (ValueError, TypeError, OverflowError) as exc:
-            raise yaml.constructor.ConstructorError(None, None, f"cannot read this value ({exc})",
-                                                    node.start_mark) from None
+
+def _yaml_loaders() -> tuple[type, type]:
+    """(the safe loader, the content loader), made on first use: yaml loads only when a file is parsed."""
+    global _loaders
+    if _loaders is None:
+        import yaml
+
+        try:  # the C loader is several times faster; fall back to pure Python
+            safe: type = yaml.CSafeLoader
+        except AttributeError:  # pragma: no cover - depends on the libyaml build
+            safe = yaml.SafeLoader
+
+        class _ContentLoader(safe):  # type: ignore[misc, valid-type]
+            """The safe loader, with a value that cannot be built (a date like 2001-13-45)
+            reported as a YAML problem at its own line rather than a ValueError."""
+
+            def construct_object(self, node, deep=False):
+                try:
+                    return super().construct_object(node, deep=deep)
+                except (ValueError, TypeError, OverflowError) as exc:
+                    raise yaml.constructor.ConstructorError(None, None, f"cannot read this value ({exc})",
+                                                            node.start_mark) from None
+
+        _loaders = (safe, _ContentLoader)
+    return _loaders
 
 
 def _structure_problem(text: str, path: Path) -> Problem | None:
     """One streaming pass over the YAML events, before any node is built: aliases
     (a recursive alias or an alias bomb), deep nesting and unknown tags are refused."""
+    import yaml
+
     depth = 0
-    for event in yaml.parse(text, Loader=_SafeLoader):
+    for event in yaml.parse(text, Loader=_yaml_loaders()[0]):
         line = event.start_mark.line + 1
         if isinstance(event, yaml.AliasEvent):
             return Problem(path, line, "", f"YAML alias '*{event.anchor}' is not allowed in content files; "
@@ -168,17 +189,30 @@ def read_document(path: Path) -> tuple[Any, yaml.Node | None, list[Problem]]:
     rule gives one Problem and no data. (A cache of validated content can wrap
     this function: its result depends only on the file's bytes.)
     """
+    text, problem = _read_text(path)
+    if problem is not None:
+        return None, None, [problem]
+    return _parse_document(text, path)
+
+
+def _read_text(path: Path) -> tuple[str, Problem | None]:
+    """A content file's text within the limits (regular file, size, UTF-8), or the one problem."""
     from mlsd.textfile import TextFileError, read_text
 
     try:
-        text = read_text(path, MAX_FILE_BYTES)
+        return read_text(path, MAX_FILE_BYTES), None
     except TextFileError as exc:
-        return None, None, [Problem(path, exc.line, "", exc.reason)]
+        return "", Problem(path, exc.line, "", exc.reason)
+
+
+def _parse_document(text: str, path: Path) -> tuple[Any, yaml.Node | None, list[Problem]]:
+    import yaml
+
     try:
         problem = _structure_problem(text, path)
         if problem is not None:
             return None, None, [problem]
-        loader = _ContentLoader(text)
+        loader = _yaml_loaders()[1](text)
         try:
             node = loader.get_single_node()
             data = loader.construct_document(node) if node is not None else None
@@ -199,7 +233,13 @@ def read_document(path: Path) -> tuple[Any, yaml.Node | None, list[Problem]]:
 
 
 def _validate(model: type[M], path: Path) -> tuple[M | None, yaml.Node | None, list[Problem]]:
-    data, node, problems = read_document(path)
+    return _validate_document(model, path, read_document(path))
+
+
+def _validate_document(model: type[M], path: Path, document: tuple) -> tuple[M | None, yaml.Node | None, list[Problem]]:
+    from pydantic import ValidationError
+
+    data, node, problems = document
     if problems and data is None:
         return None, None, problems
     if not isinstance(data, dict):
@@ -214,10 +254,32 @@ def _validate(model: type[M], path: Path) -> tuple[M | None, yaml.Node | None, l
         return None, node, problems
 
 
+def _validate_cached(kind: str, path: Path) -> tuple[Any, yaml.Node | None, list[Problem]]:
+    """`_validate` of a case or framework file through the content cache (mlsd.content.cache):
+    a file whose exact text validated cleanly before is unpickled, not parsed; the node is then
+    None. Results with problems are not stored, so they are always reported afresh."""
+    from mlsd.content import schema as _schema_types  # noqa: F401 - unpickling needs the classes
+
+    model = _schema_types.Case if kind == "case" else _schema_types.Framework
+    text, problem = _read_text(path)
+    if problem is not None:
+        return None, None, [problem]
+    entry = cache.key(kind, text)
+    hit = cache.get(entry, model)
+    if hit is not None:
+        return hit, None, []
+    value, node, problems = _validate_document(model, path, _parse_document(text, path))
+    if value is not None and not problems:
+        cache.put(entry, value)
+    return value, node, problems
+
+
 # -------------------------------------------------------------- public API
 
 
 def load_framework_file(path: Path) -> Framework:
+    from mlsd.content.schema import Framework
+
     framework, _, problems = _validate(Framework, path)
     if problems or framework is None:
         raise ContentError([str(p) for p in problems])
@@ -241,16 +303,31 @@ def check_case_against_framework(case: Case, framework: Framework, path: Path, n
     return problems
 
 
-def check_case_file(path: Path, frameworks: dict[str, Framework]) -> tuple[Case | None, list[Problem]]:
-    case, node, problems = _validate(Case, path)
+def check_case_file(path: Path, frameworks: dict[str, Framework], cached: bool = False) -> tuple[Case | None, list[Problem]]:
+    """A case file, validated and checked against its framework. `cached`: through the content
+    cache (a cached case with a cross-file problem is read again, for the problem's line)."""
+    from mlsd.content.schema import Case
+
+    if cached:
+        case, node, problems = _validate_cached("case", path)
+        if case is not None and node is None and _cross_file_problems(case, frameworks, path, None):
+            return check_case_file(path, frameworks)
+    else:
+        case, node, problems = _validate(Case, path)
     if case is None:
         return None, problems
+    problems = problems + _cross_file_problems(case, frameworks, path, node)
+    return (None if problems else case), problems
+
+
+def _cross_file_problems(case: Case, frameworks: dict[str, Framework], path: Path, node) -> list[Problem]:
+    problems: list[Problem] = []
     framework = frameworks.get(case.framework)
     if framework is None:
         problems.append(Problem(path, _line_of(node, ("framework",)), "framework", f"unknown framework '{case.framework}'"))
     else:
         problems += check_case_against_framework(case, framework, path, node)
-    return (None if problems else case), problems
+    return problems
 
 
 def _yaml_files(folder: Path) -> list[Path]:
@@ -268,32 +345,78 @@ def load_frameworks(extra_dirs: Iterable[Path] = ()) -> tuple[dict[str, Framewor
     problems: list[Problem] = []
     for folder in [paths.shipped_frameworks_dir(), *extra_dirs]:
         for path in _yaml_files(folder):
-            framework, _, found = _validate(Framework, path)
+            framework, _, found = _validate_cached("framework", path)
             problems += found
             if framework is not None and not found:
                 frameworks[framework.id] = framework
     return frameworks, problems
 
 
-def load_catalog(cases_dirs: Iterable[Path] | None = None, include_shipped: bool = True) -> Catalog:
-    """All frameworks and cases: shipped ones, then user folders (which may override by id)."""
+def _catalog_sources(cases_dirs: Iterable[Path] | None, include_shipped: bool) -> tuple[list[Path], list[tuple[Path, bool]]]:
+    """(extra framework folders, [(case folder, shipped)]) of a catalog, in loading order."""
     extra = list(cases_dirs) if cases_dirs is not None else []
     extra += paths.user_cases_dirs()
-    frameworks, problems = load_frameworks(d.parent / "frameworks" for d in extra)
-    catalog = Catalog(frameworks=frameworks, problems=problems)
     sources = ([(paths.shipped_cases_dir(), True)] if include_shipped else []) + [(d, False) for d in extra]
+    return [d.parent / "frameworks" for d in extra], sources
+
+
+def load_catalog(cases_dirs: Iterable[Path] | None = None, include_shipped: bool = True) -> Catalog:
+    """All frameworks and cases: shipped ones, then user folders (which may override by id).
+    Files that validated cleanly before come from the content cache (mlsd.content.cache)."""
+    framework_dirs, sources = _catalog_sources(cases_dirs, include_shipped)
+    frameworks, problems = load_frameworks(framework_dirs)
+    catalog = Catalog(frameworks=frameworks, problems=problems)
     for folder, shipped in sources:
         for path in _yaml_files(folder):
-            case, found = check_case_file(path, frameworks)
+            case, found = check_case_file(path, frameworks, cached=True)
             catalog.problems += found
             if case is not None:
                 catalog.cases[case.id] = LoadedCase(case=case, path=path, shipped=shipped)
     return catalog
 
 
+@dataclass(frozen=True)
+class CaseSummary:
+    """What `mlsd list` shows of a case: plain values, so reading them needs no schema or pydantic."""
+
+    id: str
+    title: str
+    difficulty: str
+    path: Path
+    shipped: bool
+
+
+def case_index(cases_dirs: Iterable[Path] | None = None) -> tuple[list[CaseSummary], list[str]]:
+    """(the catalog's cases as summaries, sorted by id; its problems as one-line strings).
+
+    The same cases and problems as `load_catalog`, from one cache entry keyed by every
+    framework and case file's path and text: when nothing changed, no YAML is parsed
+    and pydantic is not imported.
+    """
+    framework_dirs, sources = _catalog_sources(cases_dirs, True)
+    files = [(p, None) for d in [paths.shipped_frameworks_dir(), *framework_dirs] for p in _yaml_files(d)]
+    files += [(p, shipped) for folder, shipped in sources for p in _yaml_files(folder)]
+    parts = []
+    for path, shipped in files:
+        text, problem = _read_text(path)
+        parts.append(f"{path}\0{shipped}\0{problem}\0{text}")
+    entry = cache.key("index", "\0\0".join(parts))
+    hit = cache.get(entry, tuple)
+    if hit is not None and len(hit) == 2:
+        return hit
+    catalog = load_catalog(cases_dirs)
+    summaries = [CaseSummary(id=case_id, title=item.case.title, difficulty=item.case.difficulty,
+                             path=item.path, shipped=item.shipped) for case_id, item in sorted(catalog.cases.items())]
+    result = (summaries, [str(p) for p in catalog.problems])
+    cache.put(entry, result)
+    return result
+
+
 def validate_paths(targets: Iterable[Path]) -> tuple[int, list[Problem]]:
     """Validate files or folders; returns (files checked, problems). Frameworks are
     recognised by their folder name or a top-level `steps` list."""
+    from mlsd.content.schema import Framework
+
     files: list[Path] = []
     empty: list[Problem] = []
     for target in targets:

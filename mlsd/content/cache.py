@@ -1,0 +1,141 @@
+"""An on-disk cache of validated content, so a command does not re-validate every case.
+
+Validating the shipped cases with pydantic takes most of a second; unpickling the
+result takes milliseconds. An entry's key is a hash of the file's text and of
+everything the result depends on besides: mlsd's version, the source of the schema
+and loader modules, the loader's limits, and the Python, pydantic and PyYAML
+versions. A changed file, schema or library gives a new key, so an entry is never
+stale; old entries are simply no longer read.
+
+Where: `$XDG_CACHE_HOME/mlsd/content` (default `~/.cache/mlsd/content`; the usual
+caches folder on macOS and Windows). `MLSD_NO_CACHE=1` turns the cache off.
+An entry that is missing, truncated, corrupt, written by someone else or of the
+wrong type is ignored (and rewritten on the next store): the cache can only make
+a command faster, never make it fail or show other content. Only results
+without problems are stored; a file with problems is checked afresh every time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+DISABLE_ENV = "MLSD_NO_CACHE"
+_MAGIC = b"mlsd-content-cache-1\n"
+_salt: bytes | None = None
+
+
+def enabled() -> bool:
+    return os.environ.get(DISABLE_ENV, "").strip().lower() in ("", "0", "false", "no")
+
+
+def cache_dir() -> Path:
+    """The folder for content cache entries (not created here). XDG_CACHE_HOME wins everywhere."""
+    if os.environ.get("XDG_CACHE_HOME"):
+        base = Path(os.environ["XDG_CACHE_HOME"]).expanduser()
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Caches"
+    elif os.name == "nt":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    else:
+        base = Path.home() / ".cache"
+    return base / "mlsd" / "content"
+
+
+def _file_bytes(path: Path | str | None) -> bytes:
+    try:
+        return Path(path).read_bytes() if path else b""
+    except OSError:
+        return b"?"
+
+
+def _package_file(package: str, name: str) -> bytes:
+    """The bytes of a small file of an installed package (its version module), without importing it."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(package)
+    except (ImportError, ValueError):
+        return b"?"
+    if spec is None or not spec.submodule_search_locations:
+        return b"?"
+    return _file_bytes(Path(list(spec.submodule_search_locations)[0]) / name)
+
+
+def salt() -> bytes:
+    """Everything besides a file's text that a validated result depends on (once per process)."""
+    global _salt
+    if _salt is None:
+        from mlsd import __version__
+        from mlsd.content import loader
+
+        here = Path(__file__).resolve().parent
+        parts = [
+            _MAGIC, __version__.encode(), sys.version.encode(),
+            _file_bytes(here / "schema.py"), _file_bytes(here / "loader.py"), _file_bytes(__file__),
+            repr((loader.MAX_FILE_BYTES, loader.MAX_DEPTH, sorted(loader.ALLOWED_TAGS))).encode(),
+            _package_file("pydantic", "version.py"), _package_file("yaml", "__init__.py"),
+        ]
+        _salt = hashlib.sha256(b"\0".join(parts)).digest()
+    return _salt
+
+
+def key(kind: str, text: str) -> str:
+    """The entry name for one file's text, read as `kind` (e.g. "case", "framework")."""
+    digest = hashlib.sha256(salt())
+    digest.update(kind.encode() + b"\0")
+    digest.update(text.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def get(entry: str, expected: type | tuple[type, ...]) -> Any | None:
+    """The stored value of `entry` if it is readable, ours and of the expected type; else None."""
+    if not enabled():
+        return None
+    import pickle
+
+    path = cache_dir() / f"{entry}.pickle"
+    try:
+        with open(path, "rb") as handle:
+            if hasattr(os, "getuid") and os.fstat(handle.fileno()).st_uid != os.getuid():
+                return None  # never unpickle a file another user could have written
+            blob = handle.read()
+        if not blob.startswith(_MAGIC):
+            return None
+        stored_key, value = pickle.loads(blob[len(_MAGIC):])
+    except Exception:  # missing, unreadable, truncated or corrupt: rebuild silently
+        return None
+    if stored_key != entry or not isinstance(value, expected):
+        return None
+    return value
+
+
+def put(entry: str, value: Any) -> None:
+    """Store `value` under `entry` (atomically: a reader sees the old file or the whole new one).
+    A cache that cannot be written (read-only home, full disk) is skipped without a word."""
+    if not enabled():
+        return
+    import pickle
+    import tempfile
+
+    folder = cache_dir()
+    tmp = None
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        blob = _MAGIC + pickle.dumps((entry, value), protocol=pickle.HIGHEST_PROTOCOL)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".pickle")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(blob)
+        os.replace(tmp, folder / f"{entry}.pickle")
+        tmp = None
+    except Exception:
+        pass
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
