@@ -80,7 +80,9 @@ def practice(
             return
         engine = SessionEngine.start(store, case, framework, level=level)
         ctx.console.print(f"[bold]{case.title}[/]  [dim]session {engine.id} · {level} bar[/]")
-        ctx.console.print(case.prompt.strip(), highlight=False)
+        from mlsd.reports.render import prose
+
+        ctx.console.print(prose(case.prompt))
         ctx.console.print()
         _run_until_quit(ctx, engine, offer_labs=not no_labs)
     finally:
