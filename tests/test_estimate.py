@@ -249,3 +249,22 @@ def test_stats_report_estimation_accuracy(isolated_home, ctr):
     assert data["missed"][0]["estimate_id"] == "ad-query-peak-qps" and data["cases"][0]["case"] == "ctr"
     shown = run(["stats"])
     assert shown.exit_code == 0 and "Estimation: 2 of 3 right" in shown.stdout
+
+
+def test_a_fact_that_states_its_questions_answer_is_a_content_problem(catalog):
+    """The interviewer gives the inputs; the candidate computes the result. A fact saying 'about
+    1,700 loads a second' turns 'how many loads a second?' into reading it back."""
+    case = catalog.case("pymk")
+    estimate = case.estimate("pymk-loads-per-second")
+    assert not any("states the answer" in p for _, p in estimate_problems(case))
+    facts = [f.model_copy(update={"answer": f.answer + " That is about 1,700 loads a second."})
+             if f.id in estimate.facts else f for f in case.facts]
+    leaky = case.model_copy(update={"facts": facts})
+    problems = [p for _, p in estimate_problems(leaky) if "states the answer" in p]
+    assert problems and "pymk-loads-per-second" in problems[0] and "'1,700'" in problems[0]
+    small = estimate.model_copy(update={"expected": 30.0})  # small answers coincide with chance numbers
+    facts_30 = [f.model_copy(update={"answer": "About 30 countries."}) if f.id in estimate.facts else f
+                for f in case.facts]
+    from mlsd.drills.estimate import stated_answer
+
+    assert stated_answer(case.model_copy(update={"facts": facts_30}), small) is None

@@ -299,11 +299,40 @@ def computed_value(estimate: "Estimate") -> float:
                             f"'{estimate.unit}'") from None
 
 
+_STATED_NUMBER = re.compile(r"(?<![\w.])(\d[\d,]*(?:\.\d+)?)\s*(thousand|million|billion|trillion|bn|[kmb])?(?![\w])",
+                            re.IGNORECASE)
+_STATED_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "bn": 1e9,
+                 "k": 1e3, "m": 1e6, "b": 1e9}
+GIVEAWAY_CLOSENESS = 0.05  # a fact stating a number this close to the answer gives it away ...
+GIVEAWAY_MIN = 100  # ... unless the answer is small, where numbers coincide by chance (30 countries, 30 in flight)
+
+
+def stated_answer(case: "Case", estimate: "Estimate") -> tuple[str, str] | None:
+    """(fact id, number as written) when a fact the question needs already states its answer:
+    the interviewer should give the inputs ('200M daily members, 150M loads a day'), and the
+    candidate compute the result ('about 1,700 loads a second')."""
+    if estimate.expected < GIVEAWAY_MIN:
+        return None
+    facts = {f.id: f for f in case.facts}
+    for fact_id in estimate.facts:
+        fact = facts.get(fact_id)
+        for found in _STATED_NUMBER.finditer(fact.answer if fact else ""):
+            value = float(found.group(1).replace(",", "")) * _STATED_SCALE.get((found.group(2) or "").lower(), 1)
+            if abs(value / estimate.expected - 1) <= GIVEAWAY_CLOSENESS:
+                return fact_id, found.group(0).strip()
+    return None
+
+
 def estimate_problems(case: "Case") -> list[tuple[str, str]]:
-    """(step id, problem) for every estimate whose unit, chain or expected value is wrong."""
+    """(step id, problem) for every estimate whose unit, chain or expected value is wrong, or whose
+    answer its own facts already state."""
     problems: list[tuple[str, str]] = []
     for estimate in case.estimates:
         where = f"estimates.{estimate.id}"
+        stated = stated_answer(case, estimate)
+        if stated is not None:
+            problems.append((estimate.step, f"{where}: fact '{stated[0]}' states the answer ('{stated[1]}'); "
+                             "give the inputs and let the candidate compute it"))
         try:
             parse_unit(estimate.unit)
             value = computed_value(estimate)
