@@ -43,6 +43,9 @@ ACTION_STEMS = frozenset(
     train deploy spend look collect account plan""".split()
 )
 
+_HANDLED = frozenset("handled solved fixed covered managed addressed".split())
+_BY_ITSELF = frozenset("automatically itself tooling platform magically".split())
+
 # "drift is not an issue", "leakage is no problem": denial, then one of these
 _NON_ISSUES = frozenset("issu problem risk concern worri".split())
 DENIAL_CUES = frozenset(
@@ -127,6 +130,12 @@ def is_dismissed(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
         )
 
     if any(near_dismiss_word(i) for i in range(max(begin, first - 4), min(finish, last + 4) + 1)):
+        return True
+    # "leakage: handled automatically by the tooling", "drift is taken care of by the platform":
+    # a hard problem declared solved by something else, with nothing said about how
+    after = [t.raw for t in toks[last + 1 : min(finish, last + 6) + 1]]
+    if any(a in _HANDLED and (b in _BY_ITSELF or b == "by" and c in _BY_ITSELF)
+           for a, b, c in zip(after, after[1:] + [""], after[2:] + ["", ""])):
         return True
     before = [t.raw for t in toks[max(0, first - 3) : first]]
     if any(a == "instead" and b == "of" or a == "rather" and b == "than" for a, b in zip(before, before[1:])):
