@@ -132,9 +132,11 @@ def test_leaning_toward_another_case_is_not_off_topic(catalog, monkeypatch):
 
     topics = model_for(catalog.case("recs"))
     long_answer = " ".join(f"term{i}" for i in range(40))  # enough distinct words to judge at all
-    monkeypatch.setattr(topics, "similarities", lambda step, text: {"recs": 0.10, "eta": 0.15, "ctr": 0.02})
+    for name in ("similarities", "robust_similarities"):
+        monkeypatch.setattr(topics, name, lambda step, text: {"recs": 0.10, "eta": 0.15, "ctr": 0.02})
     assert topics.belongs_elsewhere("recs", "monitoring", long_answer) is None
-    monkeypatch.setattr(topics, "similarities", lambda step, text: {"recs": 0.05, "eta": 0.40, "ctr": 0.02})
+    for name in ("similarities", "robust_similarities"):
+        monkeypatch.setattr(topics, name, lambda step, text: {"recs": 0.05, "eta": 0.40, "ctr": 0.02})
     assert topics.belongs_elsewhere("recs", "monitoring", long_answer) == "eta"
 
 
@@ -262,3 +264,24 @@ def test_items_that_say_something_are_not_a_list():
     notes = "health: per-head calibration vs observed, null rate > 1% -> page, p99 < 15ms, retrain daily w/ gate"
     [sentence] = textmod.sentences(notes)
     assert not _listed_tokens(notes, sentence)
+
+
+def test_one_word_alone_does_not_make_an_answer_another_cases(catalog):
+    """A term that only one case's profile weighs heavily ("member") counts at most as much as the rest."""
+    from mlsd.grader.topic import model_for
+
+    topics = model_for(catalog.case("recs"))
+    answer = " ".join(["member"] * 30 + ["qqx" + "abcdefghijklmnopqrstuvwxyz"[i % 26] * (i // 26 + 1) for i in range(30)])
+    plain = topics.similarities("evaluation", answer)
+    robust = topics.robust_similarities("evaluation", answer)
+    assert all(robust[c] <= plain[c] + 1e-12 for c in plain)
+    assert max(robust.values()) < 1e-9 < max(plain.values())
+
+
+def test_a_problem_declared_handled_automatically_is_waved_away(catalog):
+    case = catalog.case("eta")
+    waved = grade(case, "data", "- leakage: handled automatically by the MLOps tooling")
+    said = grade(case, "data", "- leakage: handled by computing every feature as of quote time only")
+    assert "leakage" not in {h.id for h in waved.hits}
+    assert "dismissed-leakage" in {f.id for f in waved.red_flags}
+    assert "leakage" in {h.id for h in said.hits}

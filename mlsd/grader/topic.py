@@ -117,15 +117,28 @@ class TopicModel:
         """The id of another case this answer fits clearly better, or None."""
         if len(set(_terms(text))) < MIN_TERMS:
             return None  # too little text to tell one problem's vocabulary from another's
-        sims = self.similarities(step_id, text)
-        own = sims.get(case_id, 0.0)
-        others = {c: s for c, s in sims.items() if c != case_id}
+        own = self.similarities(step_id, text).get(case_id, 0.0)
+        # one word alone is not a problem's vocabulary: "member" says pymk, but a recommender
+        # answer about members, titles and watch time is still a recommender answer, so no
+        # single term may count for more than all the others together
+        others = {c: s for c, s in self.robust_similarities(step_id, text).items() if c != case_id}
         if not others:
             return None
         best = max(others, key=others.get)
         if others[best] > margin * own and others[best] > OFF_TOPIC_MIN_SIMILARITY:
             return best
         return None
+
+    def robust_similarities(self, step_id: str, text: str) -> dict[str, float]:
+        """Like `similarities`, but the single term that adds most counts at most as much as the rest."""
+        vec = self._vector(Counter(_terms(text)))
+        out: dict[str, float] = {}
+        for (case_id, sid), profile in self.profiles.items():
+            if sid == step_id:
+                parts = [v * profile.get(t, 0.0) for t, v in vec.items()]
+                total, top = sum(parts), max(parts, default=0.0)
+                out[case_id] = total - max(0.0, top - (total - top))
+        return out
 
 
 @lru_cache(maxsize=8)
