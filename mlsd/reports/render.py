@@ -348,9 +348,9 @@ def render_scorecard(console: Console, case_title: str, rows: list[ScoreRow], to
 def scorecard_table(case_title: str, rows: list[ScoreRow], total: float, show_time: bool = False) -> Table:
     """The steps' scores; the table is at least as wide as its title, so the title never wraps."""
     title = f"Scorecard · {case_title}"
-    table = Table(title=title, title_justify="left", min_width=len(title) + 1)
+    table = Table(title=title, title_justify="left")
     table.add_column("#", justify="right", style="dim")
-    table.add_column("Step", ratio=1)
+    table.add_column("Step")
     table.add_column("Score", justify="right", no_wrap=True)
     table.add_column("Status", style="dim", no_wrap=True)
     if show_time:
@@ -363,7 +363,19 @@ def scorecard_table(case_title: str, rows: list[ScoreRow], total: float, show_ti
         table.add_row(*cells)
     table.add_section()
     table.add_row("", Text("Total", style="bold"), Text(fmt_score(total), style=f"bold {score_style(total)}"), "")
+    widen_to_title(table, 1, title, max([len("Step"), len("Total"), *(len(row.title) for row in rows)]))
     return table
+
+
+def widen_to_title(table: Table, column: int, title: str, natural: int) -> None:
+    """Widen one column (`natural`: its widest cell) so the table is as wide as its title: rich wraps
+    a title wider than its table."""
+    from rich.measure import Measurement
+
+    measure = Console(width=1000, color_system=None, file=_NullFile())
+    deficit = len(title) - Measurement.get(measure, measure.options, table).maximum
+    if deficit > 0:
+        table.columns[column].min_width = natural + deficit
 
 
 # ------------------------------------------------------------------ history

@@ -17,7 +17,7 @@ from rich.text import Text
 from mlsd.session.context import Context
 from mlsd.session.interviewer import STEP_BAR
 from mlsd.session.mock import HELP, MockInterview, MockReport, Say, clock_text
-from mlsd.reports.render import fmt_score, hanging, prose, score_style
+from mlsd.reports.render import fmt_score, hanging, prose, score_style, widen_to_title
 from mlsd.tui.entry import Request
 from mlsd.tui.signals import held, terminate_as_interrupt
 
@@ -160,7 +160,8 @@ def _time_cell(seconds: float, budget: float, timed_out: bool = False) -> Text:
 def render_report(console: Console, report: MockReport) -> None:
     """Per-step scores, time against budget, the verdict, the biggest gaps and labs."""
     console.print()
-    table = Table(title=f"Scorecard · {report.case_title} · mock, {report.level} bar", title_justify="left")
+    title = f"Scorecard · {report.case_title}"  # the mode and bar go in the caption: the title must not wrap
+    table = Table(title=title, title_justify="left")
     table.add_column("Step", no_wrap=True)
     table.add_column("Score", justify="right", no_wrap=True)
     table.add_column("Time / budget", justify="right", no_wrap=True)
@@ -174,7 +175,8 @@ def render_report(console: Console, report: MockReport) -> None:
     table.add_section()
     table.add_row(Text("Total", style="bold"), Text(fmt_score(report.total) + "  ", style=f"bold {score_style(report.total)}"),
                   f"{clock_text(report.seconds_used)} / {clock_text(report.minutes * 60)}", "", "")
-    table.caption = (f"✓ meets the {report.level} bar (a step score of {STEP_BAR:.0%} or more)  ·  time given "
+    widen_to_title(table, 0, title, max([len("Total"), *(len(step.title) for step in report.steps)]))
+    table.caption = (f"mock interview, {report.level} bar  ·  ✓ meets the {report.level} bar (a step score of {STEP_BAR:.0%} or more)  ·  time given "
                      "includes time saved on earlier steps  ·  ⏱ the step's time ran out")
     table.caption_justify = "left"
     console.print(table)
