@@ -23,6 +23,7 @@ def export(
     with_model_answers: Annotated[bool, typer.Option("--with-model-answers", help="Add each step's model answer.")] = False,
     case_id: Annotated[Optional[str], typer.Option("--case", help="Write this case's one-page cheat sheet instead of a session.", show_default=False, autocompletion=complete_case)] = None,
     plots: Annotated[Optional[bool], typer.Option("--plots/--no-plots", help="Draw the session's lab plots as PNG files beside the notes (the default with -o; needs -o and matplotlib; drawing may re-run a lab).", show_default=False)] = None,
+    no_pager: Annotated[bool, typer.Option("--no-pager", help="Print straight to the terminal; by default notes printed on a terminal go through $MLSD_PAGER, $PAGER or less, as in git.")] = False,
     cases_dir: CasesDirOption = None,
 ) -> None:
     """Print a session as markdown notes, or write them to a file with -o (its lab plots as PNG files beside it).
@@ -73,7 +74,10 @@ def export(
         finally:
             store.close()
     if done.path is None:
-        typer.echo(done.markdown, nl=False)
+        from mlsd.reports.render import page_text
+
+        if not page_text(ctx.console, done.markdown, enabled=not no_pager):  # a pipe gets the text as it is
+            typer.echo(done.markdown, nl=False)
         return
     for note in done.notes:
         ctx.err_console.print(Text(note, style="yellow"), highlight=False)  # Text: "[plots]" in a note is not markup

@@ -500,3 +500,13 @@ def paged(console: Console, *, enabled: bool = True):
     if argv is None:
         return nullcontext()
     return console.pager(pager=_CommandPager(argv), styles=True)
+
+
+def page_text(console: Console, text: str, *, enabled: bool = True) -> bool:
+    """Show plain text (markdown notes) through the pager when `paged` would page; False when it
+    did not, so the caller prints the text itself, byte for byte."""
+    argv = pager_command() if enabled and console.is_terminal and not console.is_dumb_terminal else None
+    if argv is None:
+        return False
+    _CommandPager(argv).show(text)
+    return True
