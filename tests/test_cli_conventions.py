@@ -120,6 +120,9 @@ def test_plots_asked_for_with_stdout_is_one_line_exit_2(graded_session):
     (["lab", "ctr-downsampl"], "unknown lab or case 'ctr-downsampl'; did you mean 'ctr-downsampling'?"),
     (["show", "ctr", "--step", "dta"], "unknown step 'dta'; did you mean 'data'?"),
     (["practice", "ctr", "--level", "senoir"], "unknown level 'senoir'; did you mean 'senior'?"),
+    (["history", "--case", "frud"], "unknown case 'frud'; did you mean 'fraud'?"),
+    (["dev", "disputes", "--case", "frud"], "unknown case 'frud'; did you mean 'fraud'?"),
+    (["stats", "--case", "frud"], "unknown case 'frud'; did you mean 'fraud'?"),
 ])
 def test_mistyped_ids_suggest_the_closest_and_exit_2(args, line):
     from mlsd.cli import app

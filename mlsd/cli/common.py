@@ -60,6 +60,17 @@ def case_summaries(cases_dir: list[Path] | None, ctx: Context | None = None) -> 
     return summaries
 
 
+def check_case_id(case_id: str, cases_dir: list[Path] | None = None) -> None:
+    """For commands that filter by case without loading the cases (history, disputes): an id no
+    case file names is an UnknownCase, with "did you mean"; read from the files' first lines."""
+    from mlsd.cli.complete import case_titles
+    from mlsd.errors import UnknownCase
+
+    known = case_titles(cases_dir or [])
+    if case_id not in known:
+        raise UnknownCase(case_id, sorted(known))
+
+
 def open_store() -> "Store":
     from mlsd.session.store import Store
 

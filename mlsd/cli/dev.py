@@ -74,6 +74,10 @@ def disputes(
     ctx = Context()
     store = open_store()
     rows = store.dispute_counts(case_id)[:limit]
+    if not rows and case_id is not None:
+        from mlsd.cli.common import check_case_id
+
+        check_case_id(case_id)
     if not rows:
         ctx.console.print("No disputes yet: in practice, ':covered N' after a grade marks missed item N as covered.")
         return

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from mlsd.cli.complete import complete_case
-from mlsd.cli.common import open_store
+from mlsd.cli.common import check_case_id, open_store
 from mlsd.session.context import Context
 
 
@@ -34,10 +34,15 @@ def history(
                                  step_counts={fid: len(f.steps) for fid, f in frameworks.items()})
     finally:
         store.close()
+    if case is not None and not rows:
+        check_case_id(case)  # a typo gets "did you mean", exit 2; a known case just has no sessions
     if as_json:
         typer.echo(json.dumps([r.to_json() for r in rows]))
         return
     ctx = Context()
+    if not rows and case is not None:
+        ctx.console.print(f"No sessions of {case} yet. Start one with: mlsd practice {case}", highlight=False)
+        return
     if not rows:
         ctx.console.print("No sessions yet. Start one with: mlsd practice ctr")
         return
