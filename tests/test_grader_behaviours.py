@@ -285,3 +285,29 @@ def test_a_problem_declared_handled_automatically_is_waved_away(catalog):
     assert "leakage" not in {h.id for h in waved.hits}
     assert "dismissed-leakage" in {f.id for f in waved.red_flags}
     assert "leakage" in {h.id for h in said.hits}
+
+
+def test_claim_then_not_an_alternative_asserts_the_claim():
+    from mlsd.grader.core import find_claim
+    from mlsd.grader.polarity import is_negated
+    from mlsd.grader import text as textmod
+
+    def negated(answer, phrase):
+        [sentence] = textmod.sentences(answer)
+        span = find_claim(sentence, textmod.phrase_terms(phrase))
+        assert span is not None
+        return is_negated(answer, sentence, span)
+
+    assert not negated("randomize per request not per user, way more units", "randomize per request")
+    assert not negated("we split randomly, not by time, so both sets look alike", "split randomly")
+    assert negated("we never randomize per request", "randomize per request")
+    assert negated("a random split is not safe here", "random split")
+
+
+def test_there_isnt_really_a_concept_is_a_denial(catalog):
+    case = catalog.case("eta")
+    denied = grade(case, "monitoring", "The nice thing is there isn't really a feedback loop here, the ETA is only shown.")
+    said = grade(case, "monitoring", "There is a feedback loop: the quote changes what the customer does, so watch it.")
+    assert "feedback-loop" not in {h.id for h in denied.hits}
+    assert "dismissed-feedback-loop" in {f.id for f in denied.red_flags}
+    assert "feedback-loop" in {h.id for h in said.hits}

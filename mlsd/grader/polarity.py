@@ -43,6 +43,7 @@ ACTION_STEMS = frozenset(
     train deploy spend look collect account plan""".split()
 )
 
+_FILLER_BEFORE_DENIED = frozenset("really a an any much actually truly meaningful real".split())
 _HANDLED = frozenset("handled solved fixed covered managed addressed".split())
 _BY_ITSELF = frozenset("automatically itself tooling platform magically".split())
 
@@ -84,6 +85,17 @@ def _contrastive(toks: tuple[textmod.Token, ...], i: int) -> bool:
     return i + 1 < len(toks) and toks[i + 1].raw in _CONTRAST_AFTER_NEGATION
 
 
+# "randomise per request, not per user", "split randomly, not by time": a "not" right after the
+# claim that opens an alternative rejects the alternative and so asserts the claim
+_ALTERNATIVE_OPENERS = frozenset("per by on over across at in for from with the a an".split())
+
+
+def _contrast_after(answer: str, toks: tuple[textmod.Token, ...], span: Span, i: int) -> bool:
+    return (i == span[1] + 1 and toks[i].raw == "not" and i + 1 < len(toks)
+            and toks[i + 1].raw in _ALTERNATIVE_OPENERS
+            and not any(ch in answer[toks[span[1]].end : toks[i].start] for ch in ".;:"))
+
+
 def is_negated(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
     """True when a negation or a word of criticism governs the matched span's clause
     (used for red flags: a rejected wrong practice is not a wrong claim)."""
@@ -94,6 +106,8 @@ def is_negated(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
     def rejects(i: int) -> bool:
         if toks[i].raw in ("instead", "rather"):
             return i < span[0]
+        if _contrast_after(answer, toks, span, i):
+            return False
         if toks[i].raw == "than":  # "recall (more important than accuracy)" ranks it below
             return i < span[0] and i > 0 and toks[i - 1].raw in ("important", "useful", "better", "informative")
         return textmod.is_negation(toks[i].raw) or toks[i].term in CRITICAL_STEMS
@@ -152,6 +166,12 @@ def is_dismissed(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
             if toks[d].raw in {"no", "none"} and d >= first - 2 and d >= 1 and (
                 toks[d - 1].raw in {"is", "are", "there's", "theres", "be"}
             ):
+                return True
+            # "there isn't really a feedback loop here", "there aren't any cold-start issues"
+            if d >= first - 4 and d >= 1 and (
+                toks[d].raw in {"isn't", "aren't", "isnt", "arent", "wasn't", "won't"} and toks[d - 1].raw == "there"
+                or toks[d].raw == "not" and d >= 2 and toks[d - 1].raw in {"is", "are", "will"} and toks[d - 2].raw == "there"
+            ) and all(t.raw in _FILLER_BEFORE_DENIED for t in toks[d + 1 : first]):
                 return True
             # "I would not pin down latency", "we won't use a baseline": refusing to do it,
             # unless what follows is itself a bad practice ("don't use future data")
