@@ -501,17 +501,17 @@ def label_choice(seed: int) -> LabOutput:
     id="pymk-network-ab",
     case=CASE,
     step="evaluation",
-    title="A connection has two ends: user-randomised tests halve the lift in accepted connections",
-    summary="Treated users send more requests, and many land on control users, who accept and gain "
-            "connections too; the user-randomised test reads about half of what a launch would bring. "
+    title="A connection has two ends: member-randomised tests halve the lift in accepted connections",
+    summary="Treated members send more requests, and many land on control members, who accept and gain "
+            "connections too; the member-randomised test reads about half of what a launch would bring. "
             "Randomising graph clusters recovers most of it, at the cost of a wider interval.",
 )
 def network_ab(seed: int) -> LabOutput:
     """Interference in PYMK experiments (Gui, Xu, Bhasin and Han 2015; Ugander et al. 2013).
 
-    100,000 users in 1,000 graph clusters of 100 (the case's platform clusters are bigger). A
-    better PYMK makes a treated user send 15% more requests; 85% of requests go to someone in
-    the sender's own cluster and the rest anywhere; 45% are accepted (the case's rate), and an
+    100,000 users in 1,000 graph clusters of 100 (the case's platform clusters hold about 10,000
+    members). A better PYMK makes a treated user send 15% more requests; 80% of requests go to
+    someone in the sender's own cluster, as in the case, and the rest anywhere; 45% are accepted (the case's rate), and an
     accepted request is a new connection for both ends. Users differ in how many requests they
     send (gamma, 4 per test period on average) and clusters in how active they are (lognormal).
     The metric is new connections per user in each arm, each arm's test period divided by its
@@ -523,7 +523,7 @@ def network_ab(seed: int) -> LabOutput:
     import numpy as np
 
     rng = np.random.default_rng(seed)
-    n, size, inside, lift, accept = 100_000, 100, 0.85, 0.15, 0.45
+    n, size, inside, lift, accept = 100_000, 100, 0.80, 0.15, 0.45
     n_clusters = n // size
     cluster = np.arange(n) // size
     rate = rng.gamma(2.0, 2.0, n) * np.exp(rng.normal(0.0, 0.3, n_clusters))[cluster]
@@ -562,7 +562,7 @@ def network_ab(seed: int) -> LabOutput:
     metrics = {"truth_pct": truth}
     table = [{"randomised": "everyone (truth)", "requests change": _pct(truth, 1, True), "requests CI": None,
               "connections change": _pct(truth, 1, True), "connections CI": None}]
-    for name, key, treated, unit in (("by user", "user", by_user, np.arange(n)),
+    for name, key, treated, unit in (("by member", "user", by_user, np.arange(n)),
                                      ("by cluster", "cluster", by_cluster, cluster)):
         sent0, conn0 = run(np.zeros(n))
         sent, conn = run(treated.astype(float))
@@ -575,16 +575,16 @@ def network_ab(seed: int) -> LabOutput:
     metrics = {k: float(v) for k, v in metrics.items()}
     mt = metrics
     takeaway = (
-        f"Launched to everyone, connections per user rise {mt['truth_pct']:+.1f}%. Randomising users reads "
-        f"{mt['conn_user_pct']:+.1f}% (+/- {mt['ci_conn_user_pct']:.1f}): control users accept the treated users' "
+        f"Launched to everyone, connections per member rise {mt['truth_pct']:+.1f}%. Randomising members reads "
+        f"{mt['conn_user_pct']:+.1f}% (+/- {mt['ci_conn_user_pct']:.1f}): control members accept the treated members' "
         f"extra requests and gain connections too. Randomising clusters reads {mt['conn_cluster_pct']:+.1f}% "
-        f"(+/- {mt['ci_conn_cluster_pct']:.1f}), close to the truth; its interval is wider because clusters, not "
-        f"users, are the units. Requests sent, counted "
-        f"only for the sender, read {mt['sent_user_pct']:+.1f}% by user: the bias is in the two-sided metric. "
+        f"(+/- {mt['ci_conn_cluster_pct']:.1f}), most of the truth (a fifth of requests leave the cluster); its "
+        f"interval is wider because clusters, not members, are the units. Requests sent, counted "
+        f"only for the sender, read {mt['sent_user_pct']:+.1f}% by member: the bias is in the two-sided metric. "
         "Randomise graph clusters (or ego networks) for anything counted at both ends of an edge."
     )
     plot = PlotSpec(
-        kind="bar", title="Change in new connections per user, by what was randomised", x_label="randomised",
+        kind="bar", title="Change in new connections per member, by what was randomised", x_label="randomised",
         y_label="connections change (%)",
         series=[Series("connections change", [r["randomised"] for r in table],
                        [round(mt[k], 1) for k in ("truth_pct", "conn_user_pct", "conn_cluster_pct")])],
