@@ -1,21 +1,28 @@
-"""Time every registered lab: median and max compute seconds over N seeds, in one process.
+"""Time the labs as a user runs them: `mlsd lab ID` and `mlsd lab CASE` in fresh processes.
 
-    python benchmarks/labs.py [--runs N] [--case CASE ...] [--lab LAB_ID ...]
+    python benchmarks/labs.py [--runs N] [--case CASE ...] [--lab LAB_ID ...] [--compute]
 
-Each lab runs with seeds 0..N-1 (default N=5). The first run of a process pays for
-importing numpy/scikit-learn/xgboost, which the max shows and the median ignores.
-Budgets apply to wall-clock compute seconds (LabResult.seconds); the CPU column
-(process time, all threads) shows what a lab costs when the machine is busy with
-other work, where wall time grows but CPU time does not.
-Exits 1 if any lab's median exceeds 2 s or a case's total of medians exceeds 8 s
-(the budgets in the lab brief), 2 on bad arguments.
+Default: every lab's command `mlsd lab ID` (start-up, imports and compute) and every
+case's `mlsd lab CASE` (all its labs in one process), each N times (default 3) in
+fresh processes, round-robin; wall and CPU (user+sys) medians. Targets (issue #15):
+one lab <= 2 s wall, a case's labs together <= 8 s wall, on an idle two-core machine.
+CPU time shows what a command costs when the machine is busy with other work,
+where wall time grows but CPU time does not.
+
+--compute: the older in-process table instead: each lab's own compute seconds
+(LabResult.seconds) over seeds 0..N-1, imports paid by the first run only.
+Exits 1 if a target is missed, 2 on bad arguments.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -25,7 +32,11 @@ CASE_TOTAL_BUDGET = 8.0  # seconds, sum of a case's lab medians
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", "-n", type=int, default=5, help="runs per lab (seeds 0..N-1), default 5")
+    parser.add_argument("--runs", "-n", type=int, default=3, help="runs per command (with --compute: seeds 0..N-1), default 3")
+    parser.add_argument("--compute", action="store_true", help="in-process compute seconds per lab instead of commands")
+    parser.add_argument("--module", action="store_true",
+                        help="run `python -m mlsd` rather than the mlsd script (e.g. an older checkout on PYTHONPATH)")
+    parser.add_argument("--no-cases", action="store_true", help="skip the per-case `mlsd lab CASE` runs")
     parser.add_argument("--case", action="append", default=[], help="only this case (repeatable)")
     parser.add_argument("--lab", action="append", default=[], help="only this lab id (repeatable)")
     args = parser.parse_args(argv)
@@ -57,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     console = Console()
+    if not args.compute:
+        return _commands(specs, args, console)
     table = Table(title=f"Lab compute time, {args.runs} run(s) each (seeds 0..{args.runs - 1})",
                   title_justify="left")
     for col, justify in (("case", "left"), ("step", "left"), ("lab", "left"), ("median s", "right"),
@@ -100,6 +113,62 @@ def main(argv: list[str] | None = None) -> int:
     console.print(f"[green]OK[/green]: every median <= {LAB_MEDIAN_BUDGET:.0f} s, "
                   f"every case total <= {CASE_TOTAL_BUDGET:.0f} s")
     return 0
+
+
+def _mlsd(module: bool = False) -> list[str]:
+    script = Path(sys.executable).parent / "mlsd"
+    return [str(script)] if script.exists() and not module else [sys.executable, "-m", "mlsd"]
+
+
+def _run(cmd: list[str], env: dict) -> tuple[float, float]:
+    """(wall, CPU) seconds of one command in a fresh process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def _commands(specs, args, console) -> int:
+    """`mlsd lab ID` per lab and `mlsd lab CASE` per case, fresh processes, round-robin."""
+    from rich.table import Table
+
+    env = dict(os.environ, MLSD_HOME=tempfile.mkdtemp(prefix="mlsd-bench-"), NO_COLOR="1", COLUMNS="100")
+    mlsd = _mlsd(args.module)
+    commands: dict[str, tuple[str, list[str], float]] = {}
+    for spec in specs:
+        commands[spec.id] = (spec.case, mlsd + ["lab", spec.id], LAB_MEDIAN_BUDGET)
+    cases = [] if args.no_cases else list(dict.fromkeys(spec.case for spec in specs))
+    for case in cases:
+        commands[f"{case} (all labs)"] = (case, mlsd + ["lab", case], CASE_TOTAL_BUDGET)
+    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+    _run(mlsd + ["--help"], env)  # warm the disk cache for the interpreter and typer
+    with console.status("timing lab commands...") as status:
+        for round_ in range(args.runs):
+            for name, (_, cmd, _) in commands.items():
+                status.update(f"round {round_ + 1}/{args.runs}: mlsd {' '.join(cmd[len(mlsd):])}")
+                samples[name].append(_run(cmd, env))
+    table = Table(title=f"`mlsd lab ...` in fresh processes, median of {args.runs} (load {os.getloadavg()[0]:.1f})",
+                  title_justify="left")
+    for col, justify in (("case", "left"), ("command", "left"), ("wall s", "right"), ("cpu s", "right"),
+                         ("target", "right"), ("", "left")):
+        table.add_column(col, justify=justify)
+    failures = []
+    for name, (case, cmd, budget) in commands.items():
+        wall = statistics.median(w for w, _ in samples[name])
+        cpu = statistics.median(c for _, c in samples[name])
+        over = wall > budget
+        if over:
+            failures.append(f"mlsd {' '.join(cmd[len(mlsd):])}: {wall:.2f} s wall > {budget:.0f} s")
+        table.add_row(case, "mlsd " + " ".join(cmd[len(mlsd):]), f"{wall:.2f}", f"{cpu:.2f}",
+                      f"<= {budget:.0f} s", "[red]OVER[/red]" if over else "ok")
+    console.print(table)
+    worst = max((statistics.median(w for w, _ in samples[s.id]) for s in specs), default=0.0)
+    console.print(f"slowest single lab: {worst:.2f} s wall")
+    for failure in failures:
+        console.print(f"[red]FAIL[/red] {failure}")
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":

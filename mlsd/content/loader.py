@@ -254,13 +254,17 @@ def _validate_document(model: type[M], path: Path, document: tuple) -> tuple[M |
         return None, node, problems
 
 
-def _validate_cached(kind: str, path: Path) -> tuple[Any, yaml.Node | None, list[Problem]]:
-    """`_validate` of a case or framework file through the content cache (mlsd.content.cache):
-    a file whose exact text validated cleanly before is unpickled, not parsed; the node is then
-    None. Results with problems are not stored, so they are always reported afresh."""
-    from mlsd.content import schema as _schema_types  # noqa: F401 - unpickling needs the classes
+def _validate_cached(kind: str | type[M], path: Path) -> tuple[Any, yaml.Node | None, list[Problem]]:
+    """`_validate` of a content file through the content cache (mlsd.content.cache): a file
+    whose exact text validated cleanly before is unpickled, not parsed; the node is then None.
+    Results with problems are not stored, so they are always reported afresh. `kind` is
+    "case", "framework" or a schema model (e.g. PitfallLibrary)."""
+    from mlsd.content import schema as _schema_types  # unpickling needs the classes anyway
 
-    model = _schema_types.Case if kind == "case" else _schema_types.Framework
+    if isinstance(kind, str):
+        model = _schema_types.Case if kind == "case" else _schema_types.Framework
+    else:
+        model, kind = kind, kind.__name__
     text, problem = _read_text(path)
     if problem is not None:
         return None, None, [problem]

@@ -17,10 +17,10 @@ LIBRARY_FILE = "common.yaml"
 
 @lru_cache(maxsize=1)
 def library() -> tuple[Pitfall, ...]:
-    from mlsd.content.loader import _validate  # the loader's YAML reading and error lines
+    from mlsd.content.loader import _validate_cached  # the loader's YAML reading, error lines and cache
 
     path = paths.shipped_pitfalls_dir() / LIBRARY_FILE
-    loaded, _, problems = _validate(PitfallLibrary, path)
+    loaded, _, problems = _validate_cached(PitfallLibrary, path)
     if problems or loaded is None:
         raise ContentError([str(p) for p in problems])
     return tuple(loaded.pitfalls)

@@ -43,8 +43,26 @@ def _step_text(case: Case, step_id: str) -> str:
 
 
 class TopicModel:
+    _STATE = ("idf", "profiles", "step_idf", "step_profiles")
+
     def __init__(self, cases: list[Case]):
         self.cases = {c.id: c for c in cases}
+        # The profiles depend only on the cases' text and the grader's code, and tokenising
+        # every case takes most of a `mlsd grade`: they are kept in the content cache.
+        from pathlib import Path
+
+        from mlsd.content import cache
+
+        texts = "\0".join(f"{c.id}\0{s}\0{_step_text(c, s)}" for c in cases for s in c.steps)
+        entry = cache.derived_key("topic-model", texts, sorted(Path(__file__).parent.glob("*.py")))
+        state = cache.get(entry, dict)
+        if state is not None and set(state) == set(self._STATE):
+            self.__dict__.update(state)
+            return
+        self._build(cases)
+        cache.put(entry, {name: getattr(self, name) for name in self._STATE})
+
+    def _build(self, cases: list[Case]) -> None:
         counts: dict[tuple[str, str], Counter] = {}
         for case in cases:
             for step_id in case.steps:
