@@ -294,6 +294,25 @@ def test_list_and_stats_tables_fit_80_columns(isolated_home):
         assert all(len(line) <= WIDTH for line in result.stdout.splitlines())
 
 
+def test_stats_review_and_history_with_sessions_fit_80_columns(tmp_path):
+    from typer.testing import CliRunner
+
+    from mlsd.cli import app
+
+    runner = CliRunner()
+    sheet = tmp_path / "sheet.md"
+    sheet.write_text("## requirements\nI would ask about QPS and the latency budget.\n## data\nlogs\n")
+    for case_id in ("notifications", "fraud", "ctr"):
+        assert runner.invoke(app, ["practice", case_id, "--answers-file", str(sheet)]).exit_code == 0
+    env = {"COLUMNS": "80", "NO_COLOR": "1"}
+    for args in (["stats"], ["review", "--plan", "--ahead"], ["history"]):
+        result = runner.invoke(app, args, env=env)
+        assert result.exit_code == 0, result.output
+        assert "…" not in result.stdout, result.stdout
+        assert all(len(line) <= WIDTH for line in result.stdout.splitlines())
+        assert "notifications" in result.stdout, args
+
+
 # ------------------------------------------------------------------ labs
 
 

@@ -27,10 +27,24 @@ def _pts(change: float | None) -> str:
 
 
 def _date(ts: float | datetime | None) -> str:
+    """`12-01` this year, `2025-12-01` before: short enough for an 80-column table."""
     if ts is None:
         return "—"
-    moment = ts if isinstance(ts, datetime) else datetime.fromtimestamp(ts, tz=timezone.utc)
-    return moment.astimezone().strftime("%Y-%m-%d")
+    moment = (ts if isinstance(ts, datetime) else datetime.fromtimestamp(ts, tz=timezone.utc)).astimezone()
+    return moment.strftime("%m-%d") if moment.year == datetime.now().astimezone().year else moment.strftime("%Y-%m-%d")
+
+
+def _concept_table(title: str, **kwargs) -> Table:
+    """Concept | where (case over step) | the rest: only the concept column wraps, so at 80 columns
+    no case or step id is cut."""
+    table = Table(title=title, title_justify="left", **kwargs)
+    table.add_column("concept", ratio=1)
+    table.add_column("case · step", no_wrap=True)
+    return table
+
+
+def _where(case_id: str, step: str) -> Text:
+    return Text.assemble((case_id, "cyan"), "\n", step)
 
 
 # ------------------------------------------------------------------ stats
@@ -78,16 +92,19 @@ def stats(
                   f"{progress.attempts} step attempt{'s' if progress.attempts != 1 else ''}")
     console.print()
     if progress.cases:
+        wide = console.width >= 100  # at 80 columns the case id stands for its title
         table = Table(title="By case (finished sessions)", title_justify="left")
-        table.add_column("case", style="bold cyan")
-        table.add_column("title")
-        table.add_column("sessions", justify="right")
+        table.add_column("case", style="bold cyan", no_wrap=True)
+        if wide:
+            table.add_column("title")
+        table.add_column("runs", justify="right")
         table.add_column("best", justify="right")
         table.add_column("last", justify="right")
         table.add_column("trend", no_wrap=True)
         table.add_column("change", justify="right")
         for row in progress.cases:
-            table.add_row(row.case_id, row.title, str(row.sessions), Text(fmt_score(row.best), style=score_style(row.best)),
+            cells = [row.case_id, row.title] if wide else [row.case_id]
+            table.add_row(*cells, str(row.sessions), Text(fmt_score(row.best), style=score_style(row.best)),
                           Text(fmt_score(row.last), style=score_style(row.last)),
                           Text(sparkline(row.totals), style=score_style(row.last)), _pts(row.change))
         console.print(table)
@@ -115,14 +132,12 @@ def stats(
         console.print()
         console.print(line)
     if progress.concepts:
-        table = Table(title="Concepts missed most often", title_justify="left")
-        table.add_column("concept")
-        table.add_column("case", style="cyan")
-        table.add_column("step")
-        table.add_column("missed", justify="right")
-        table.add_column("last missed")
+        table = _concept_table("Concepts missed most often")
+        table.add_column("missed", justify="right", no_wrap=True)
+        table.add_column("last", no_wrap=True)
         for row in progress.concepts:
-            table.add_row(row.label, row.case_id, row.step, f"{row.missed} of {row.seen}", _date(row.last_missed))
+            table.add_row(row.label, _where(row.case_id, row.step), f"{row.missed} of {row.seen}",
+                          _date(row.last_missed))
         console.print()
         console.print(table)
         console.print(Text("Practise them with: mlsd review", style="dim"))
@@ -158,16 +173,12 @@ def _items_table(title: str, items, now: datetime, limit: int = 8) -> Table:
     from mlsd.reports.review import describe_due
 
     more = len(items) - limit
-    table = Table(title=title, title_justify="left", caption=f"… and {more} more" if more > 0 else None,
-                  caption_justify="left")
-    table.add_column("concept")
-    table.add_column("case", style="cyan")
-    table.add_column("step")
-    table.add_column("missed", justify="right")
-    table.add_column("last missed")
-    table.add_column("next review")
+    table = _concept_table(title, caption=f"and {more} more" if more > 0 else None, caption_justify="left")
+    table.add_column("missed", justify="right", no_wrap=True)
+    table.add_column("last", no_wrap=True)
+    table.add_column("next review", no_wrap=True)
     for item in items[:limit]:
-        table.add_row(item.label, item.case_id, item.step, f"{item.misses} of {item.reviews}",
+        table.add_row(item.label, _where(item.case_id, item.step), f"{item.misses} of {item.reviews}",
                       _date(item.last_missed), describe_due(item.due, now))
     return table
 
