@@ -181,6 +181,20 @@ def test_lab_completion_gives_lab_ids_and_cases():
     assert {spec.id for spec in all_labs()} < set(names) and "fraud" in names
 
 
+def test_session_completion_offers_recent_sessions_and_creates_nothing(isolated_home):
+    from mlsd.cli.complete import complete_open_session, complete_session
+
+    assert complete_session(None, "") == [("last", "the newest session")] or complete_session(None, "") == []
+    assert not isolated_home.exists()  # completing never creates the data folder
+    store = Store.open()
+    done, open_ = _empty_session(store, "fraud", finished=True, answer=True), _empty_session(store, "eta")
+    store.close()
+    names = [name for name, _ in complete_session(None, "")]
+    assert names[0] == "last" and set(names[1:]) == {str(done), str(open_)}
+    assert [name for name, _ in complete_open_session(None, "")] == [str(open_)]
+    assert "eta practice" in complete_open_session(None, "")[0][1]
+
+
 def test_level_completion():
     from mlsd.cli.complete import complete_level
 

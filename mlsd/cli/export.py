@@ -9,14 +9,14 @@ from typing import Annotated, Optional
 import typer
 from rich.text import Text
 
-from mlsd.cli.complete import complete_case
+from mlsd.cli.complete import complete_case, complete_session
 from mlsd.cli.common import CasesDirOption, catalog, open_store
 from mlsd.session.context import Context
 from mlsd.errors import UnknownCase, UserError
 
 
 def export(
-    session_ref: Annotated[Optional[str], typer.Argument(metavar="SESSION|last", help="Session number from `mlsd history`, or 'last' (the default).", show_default=False)] = None,
+    session_ref: Annotated[Optional[str], typer.Argument(metavar="SESSION|last", help="Session number from `mlsd history`, or 'last' (the default).", show_default=False, autocompletion=complete_session)] = None,
     output: Annotated[Optional[str], typer.Option("--output", "-o", metavar="PATH", help="Write a markdown file (and plots beside it) instead of printing: a file, or a folder (existing, or with a trailing '/') to get mlsd-CASE-session-N.md in it. '-' is stdout.", show_default=False)] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file (or replace a symbolic link itself; its target is never written).")] = False,
     template: Annotated[Optional[Path], typer.Option("--template", "-t", help="Your own jinja2 template (start from a copy of the shipped one).", show_default=False)] = None,

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from mlsd.cli.complete import complete_case
+from mlsd.cli.complete import complete_case, complete_session
 from mlsd.cli.common import check_case_id, open_store
 from mlsd.session.context import Context
 
@@ -53,7 +53,7 @@ def history(
 
 
 def remove(
-    sessions: Annotated[list[str], typer.Argument(metavar="SESSION", help="Session numbers from `mlsd history`, or 'last'.", show_default=False)],
+    sessions: Annotated[list[str], typer.Argument(metavar="SESSION", help="Session numbers from `mlsd history`, or 'last'.", show_default=False, autocompletion=complete_session)],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask; needed when stdin is not a terminal.")] = False,
 ) -> None:
     """Delete sessions with their answers and lab runs (asks first on a terminal).

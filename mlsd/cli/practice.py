@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from mlsd.cli.complete import complete_case
+from mlsd.cli.complete import complete_case, complete_open_session
 from mlsd.cli.common import CasesDirOption, LevelOption, catalog, check_level, open_store
 from mlsd.session.context import Context
 from mlsd.errors import UserError
@@ -90,7 +90,7 @@ def practice(
 
 
 def resume(
-    session_id: Annotated[Optional[int], typer.Argument(metavar="SESSION", help="Session number (default: the last unfinished one).")] = None,
+    session_id: Annotated[Optional[int], typer.Argument(metavar="SESSION", help="Session number (default: the last unfinished one).", autocompletion=complete_open_session)] = None,
     no_labs: Annotated[bool, typer.Option("--no-labs", help="Do not offer labs after each grade.")] = False,
     cases_dir: CasesDirOption = None,
 ) -> None:
