@@ -184,13 +184,14 @@ def test_lab_completion_gives_lab_ids_and_cases():
 def test_session_completion_offers_recent_sessions_and_creates_nothing(isolated_home):
     from mlsd.cli.complete import complete_open_session, complete_session
 
-    assert complete_session(None, "") == [("last", "the newest session")] or complete_session(None, "") == []
+    assert complete_session(None, "") == [] and complete_session(None, "l") == []
     assert not isolated_home.exists()  # completing never creates the data folder
     store = Store.open()
     done, open_ = _empty_session(store, "fraud", finished=True, answer=True), _empty_session(store, "eta")
     store.close()
     names = [name for name, _ in complete_session(None, "")]
     assert names[0] == "last" and set(names[1:]) == {str(done), str(open_)}
+    assert complete_session(None, "la") == [("last", "the newest session")]
     assert [name for name, _ in complete_open_session(None, "")] == [str(open_)]
     assert "eta practice" in complete_open_session(None, "")[0][1]
 

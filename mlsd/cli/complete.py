@@ -81,3 +81,41 @@ def complete_level(ctx, incomplete: str) -> list[str]:
 
     return [level for level in LEVELS if level.startswith(incomplete.lower())]
 
+
+
+
+def _sessions(incomplete: str, open_only: bool) -> list[tuple[str, str]]:
+    """The newest session numbers starting with what was typed, each with case, mode and date;
+    nothing (and no data folder created) before the first session."""
+    try:
+        from datetime import datetime
+
+        from mlsd import paths
+
+        if not paths.database_path().is_file():
+            return []
+        from mlsd.session.store import Store
+
+        store = Store.open()
+        try:
+            rows = store.sessions(limit=30)
+        finally:
+            store.close()
+        if open_only:
+            rows = [row for row in rows if not row.finished and row.mode in ("practice", "review")]
+        return [(str(row.id), f"{row.case_id} {row.mode}, {datetime.fromtimestamp(row.started_at):%Y-%m-%d %H:%M}")
+                for row in rows if str(row.id).startswith(incomplete)]
+    except Exception:
+        return []
+
+
+def complete_session(ctx, incomplete: str) -> list[tuple[str, str]]:
+    """Session numbers for export and history rm, and `last`."""
+    found = _sessions("" if "last".startswith(incomplete) else incomplete, open_only=False)
+    last = [("last", "the newest session")] if found and "last".startswith(incomplete) else []
+    return last + [(name, help_) for name, help_ in found if name.startswith(incomplete)]
+
+
+def complete_open_session(ctx, incomplete: str) -> list[tuple[str, str]]:
+    """Unfinished practice or review sessions, for resume."""
+    return _sessions(incomplete, open_only=True)
