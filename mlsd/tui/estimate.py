@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Callable
 from rich.text import Text
 
 from mlsd.session.context import Context
+from mlsd.reports.render import hanging, prose, reflow
 
 if TYPE_CHECKING:
     from mlsd.content.schema import Case, Estimate
@@ -41,7 +42,7 @@ def show_result(ctx: Context, result: "EstimateCheck", estimate: "Estimate") -> 
     ctx.console.print(Text.assemble((f"{mark} ", style), (result.message, style)))
     show_chain(ctx, estimate, title="worked chain:")
     if estimate.why:
-        ctx.console.print(Text.assemble(("→ ", "bold cyan"), (" ".join(estimate.why.split()), "")))
+        ctx.console.print(hanging(Text("→ ", style="bold cyan"), reflow(estimate.why)))
 
 
 def show_chain(ctx: Context, estimate: "Estimate", title: str) -> None:
@@ -80,7 +81,7 @@ def ask(ctx: Context, case: "Case", estimate: "Estimate", *, on_question: Callab
         if lowered in HINT or (lowered.startswith("?") and (on_question is None or lowered == "?")):
             if on_question is not None:  # practice: '?' alone gives the facts the question needs
                 for fact in facts_for(case, estimate):
-                    console.print(Text.assemble(("Interviewer: ", "bold magenta"), fact))
+                    console.print(hanging(Text("Interviewer: ", style="bold magenta"), prose(fact)))
                 continue
             console.print(Text("hint: " + (hints.pop(0) if hints else "no more hints; ':skip' shows the chain"),
                                style="yellow"))

@@ -10,7 +10,7 @@ from mlsd.session.context import Context
 from mlsd.session.engine import SessionEngine
 from mlsd.grader import Grade
 from mlsd.session.interviewer import answer_question, choose_follow_ups
-from mlsd.reports.render import (fmt_score, hanging, listens_for, prose, render_grade, render_question,
+from mlsd.reports.render import (fmt_score, hanging, listens_for, prose, reflow, render_grade, render_question,
                                  render_scorecard, score_style)
 from mlsd.content.schema import Framework
 from mlsd.grader.sheet import parse_sheet
@@ -166,8 +166,8 @@ class _Interviewer:
         from mlsd.tui.estimate import EstimateQuit, ask
 
         console = self.ctx.console
-        console.print(Text.assemble(("Interviewer: ", "bold magenta"), "Before we go on, a quick estimate: ",
-                                    (" ".join(estimate.question.split()), "bold")))
+        console.print(hanging(Text("Interviewer: ", style="bold magenta"), Text.assemble(
+            "Before we go on, a quick estimate: ", (reflow(estimate.question), "bold"))))
         console.print(Text(f"(a number in {unit_label(estimate)}, e.g. {example(estimate.unit)}; '?' alone gives "
                            "the numbers you need, '? question' asks, '.' alone passes)", style="dim"))
         started = self.ctx.clock()
