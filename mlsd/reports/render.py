@@ -283,7 +283,7 @@ def grade_panel(result: Grade, title: str | None = None, *, verbose: bool = True
     flags = _flag_rows(result, verbose=False)
     hit_names = Text.assemble((f"{len(result.hits)} hit", "green"),
                               (": " + " · ".join(h.label for h in result.hits) if result.hits else "", ""))
-    hit_count = Text(f"{len(result.hits)} hit", style="green")
+    hit_count = Text(f"{len(result.hits)} concept{'s' if len(result.hits) != 1 else ''} hit", style="green")
     footer = [Text(more_hint, style="dim italic")] if more_hint else []
 
     def build(hits: Text, shown: list[RenderableType], folded: int) -> Panel:
@@ -314,7 +314,7 @@ def grade_panel(result: Grade, title: str | None = None, *, verbose: bool = True
     return panel
 
 
-_HIT_LINES = 3  # the short panel names the concepts hit when that takes at most this many lines
+_HIT_LINES = 4  # the short panel names the concepts hit when that takes at most this many lines
 
 
 class _NullFile:
