@@ -311,3 +311,12 @@ def test_there_isnt_really_a_concept_is_a_denial(catalog):
     assert "feedback-loop" not in {h.id for h in denied.hits}
     assert "dismissed-feedback-loop" in {f.id for f in denied.red_flags}
     assert "feedback-loop" in {h.id for h in said.hits}
+
+
+def test_an_inflection_of_a_rubric_word_is_not_a_typo_of_another():
+    from mlsd.grader.text import typo_aliases
+
+    vocabulary = frozenset({"train", "trainer", "calibration", "gradient"})
+    aliases = typo_aliases("we trained it with calibraton and a gradiant model", vocabulary)
+    assert "trained" not in aliases  # a form of "train", not a misspelt "trainer"
+    assert aliases == {"calibraton": "calibration", "gradiant": "gradient"}

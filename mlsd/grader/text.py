@@ -148,17 +148,25 @@ def typo_aliases(text: str, vocabulary: frozenset[str]) -> dict[str, str]:
     """Misspelt answer words (6+ letters) that are one edit from a rubric word."""
     aliases: dict[str, str] = {}
     buckets = _typo_buckets(vocabulary)
+    stems = _vocabulary_stems(vocabulary)
     seen: set[str] = set()
     for word, _, _ in raw_words(text):
         if len(word) < 6 or word in seen or word in vocabulary:
             continue
         seen.add(word)
+        if stem(word) in stems:  # "trained" is a form of the rubric's "train", not a typo of "trainer"
+            continue
         for length in (len(word) - 1, len(word), len(word) + 1):
             match = next((c for c in buckets.get((word[0], length), ()) if within_one_edit(word, c)), None)
             if match is not None:
                 aliases[word] = match
                 break
     return aliases
+
+
+@lru_cache(maxsize=256)
+def _vocabulary_stems(vocabulary: frozenset[str]) -> frozenset[str]:
+    return frozenset(stem(word) for word in vocabulary)
 
 
 @lru_cache(maxsize=256)
