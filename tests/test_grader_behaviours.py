@@ -320,3 +320,14 @@ def test_an_inflection_of_a_rubric_word_is_not_a_typo_of_another():
     aliases = typo_aliases("we trained it with calibraton and a gradiant model", vocabulary)
     assert "trained" not in aliases  # a form of "train", not a misspelt "trainer"
     assert aliases == {"calibraton": "calibration", "gradiant": "gradient"}
+
+
+def test_skipping_a_concept_or_seeing_no_point_in_it_waves_it_away(catalog):
+    case = catalog.case("search")
+    skipped = grade(case, "model", "For understanding the query I'd skip spelling fixes and category guessing.")
+    pointless = grade(case, "model", "There's no point shipping a simple baseline first.")
+    assert "dismissed-query-understanding-models" in {f.id for f in skipped.red_flags}
+    assert "baseline" not in {h.id for h in pointless.hits}
+    assert "dismissed-baseline" in {f.id for f in pointless.red_flags}
+    skip_above = grade(case, "data", "Use skip-above clicks as negatives: a listing skipped above a click was seen.")
+    assert not [f for f in skip_above.red_flags if f.id.startswith("dismissed-")]

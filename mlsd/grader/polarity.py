@@ -28,9 +28,11 @@ _CONTRAST_AFTER_NEGATION = frozenset({"just", "only", "merely", "simply", "solel
 
 # A concept is waved away by a negation plus a word of value in its clause
 # ("latency isn't a concern", "we don't need calibration") or one dismissive word.
-DISMISS_WORDS = frozenset("irrelevant unnecessary overkill pointless ignore ignored ignoring unrelated".split())
+DISMISS_WORDS = frozenset("irrelevant unnecessary overkill pointless ignore ignored ignoring unrelated skip skipping".split())
+# "skip-above" clicks and a "skip rate" are things, not decisions to leave something out
+_SKIP_AS_NOUN = frozenset("above below rate rates ahead next".split())
 VALUE_STEMS = frozenset(
-    "need matter concern necessari import requir relev worth help care bother".split()
+    "need matter concern necessari import requir relev worth help care bother point".split()
 )
 # Concept phrasings sometimes name the mistake the concept avoids ("random split",
 # "future data"): refusing those is the concept, not a dismissal of it.
@@ -138,6 +140,10 @@ def is_dismissed(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
     def near_dismiss_word(i: int) -> bool:
         # "we cannot ignore cold start": a denied dismissal is the opposite of one
         if i > 0 and _is_denial(toks[i - 1]) or i > 1 and _is_denial(toks[i - 2]) and toks[i - 1].raw in ("be", "afford"):
+            return False
+        if toks[i].raw.startswith("skip") and i + 1 < len(toks) and toks[i + 1].raw in _SKIP_AS_NOUN:
+            return False
+        if toks[i].raw.startswith("skip") and i > first:  # "spell fixes we skip" is rare; "X, skip Y" is about Y
             return False
         return toks[i].raw in DISMISS_WORDS and not (
             _punctuation_between(answer, toks, min(i, first), max(i, last)) if i < first or i > last else False

@@ -20,7 +20,7 @@ _USELESS = r"(?:unnecessary|irrelevant|pointless|overkill|a waste)"
 # before a noun ("irrelevant ads", "no history") are not dismissals.
 _DISMISSAL = re.compile(
     rf"\b{_NEGATION}\s+(?:[\w-]+\s+){{0,3}}?{_VALUE}\b"
-    rf"|\bno need\b|\bno\s+[\w-]+\s+(?:is|are)\s+(?:needed|necessary|required)\b"
+    rf"|\bno need\b|\bno point\b|\bno\s+[\w-]+\s+(?:is|are)\s+(?:needed|necessary|required)\b"
     rf"|\b(?:is|are|be|seems?)\s+(?:[\w-]+\s+)?{_USELESS}\b|\boverkill\b"
     r"|\b(?:is|are|alone is|alone are|should be|would be|will be)\s+(?:more than\s+)?"
     r"(?:enough|fine|plenty|sufficient|good enough)\b"
