@@ -390,14 +390,15 @@ class CaseSummary:
     shipped: bool
 
 
-def case_index(cases_dirs: Iterable[Path] | None = None) -> tuple[list[CaseSummary], list[str]]:
+def case_index(cases_dirs: Iterable[Path] | None = None, include_shipped: bool = True) -> tuple[list[CaseSummary], list[str]]:
     """(the catalog's cases as summaries, sorted by id; its problems as one-line strings).
 
     The same cases and problems as `load_catalog`, from one cache entry keyed by every
     framework and case file's path and text: when nothing changed, no YAML is parsed
     and pydantic is not imported.
     """
-    framework_dirs, sources = _catalog_sources(cases_dirs, True)
+    cases_dirs = list(cases_dirs) if cases_dirs is not None else None
+    framework_dirs, sources = _catalog_sources(cases_dirs, include_shipped)
     files = [(p, None) for d in [paths.shipped_frameworks_dir(), *framework_dirs] for p in _yaml_files(d)]
     files += [(p, shipped) for folder, shipped in sources for p in _yaml_files(folder)]
     parts = []
@@ -408,7 +409,7 @@ def case_index(cases_dirs: Iterable[Path] | None = None) -> tuple[list[CaseSumma
     hit = cache.get(entry, tuple)
     if hit is not None and len(hit) == 2:
         return hit
-    catalog = load_catalog(cases_dirs)
+    catalog = load_catalog(cases_dirs, include_shipped)
     summaries = [CaseSummary(id=case_id, title=item.case.title, difficulty=item.case.difficulty,
                              path=item.path, shipped=item.shipped) for case_id, item in sorted(catalog.cases.items())]
     result = (summaries, [str(p) for p in catalog.problems])

@@ -1,0 +1,199 @@
+"""The content cache (mlsd.content.cache): never stale, never fatal, can be turned off;
+and the quick commands stay quick (`mlsd list`, `mlsd --help` import no grader or heavy library)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mlsd import paths
+from mlsd.content import cache, loader
+
+CTR = paths.shipped_cases_dir() / "ctr.yaml"
+
+
+@pytest.fixture
+def cache_home(tmp_path, monkeypatch):
+    home = tmp_path / "xdg-cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
+    monkeypatch.delenv(cache.DISABLE_ENV, raising=False)
+    return home / "mlsd" / "content"
+
+
+@pytest.fixture
+def no_validation(monkeypatch):
+    """After this, any file that is parsed and validated (not served from the cache) fails the test."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("validated again: the cache was not used")
+
+    def arm():
+        monkeypatch.setattr(loader, "_validate_document", refuse)
+
+    return arm
+
+
+@pytest.fixture
+def copies(tmp_path):
+    """Copies of two shipped cases in a folder of their own: the shipped files may change while
+    the tests run (someone editing a case), the copies do not."""
+    folder = tmp_path / "copies" / "cases"
+    folder.mkdir(parents=True)
+    for name in ("ctr.yaml", "fraud.yaml"):
+        shutil.copy(paths.shipped_cases_dir() / name, folder / name)
+    return folder
+
+
+def _entries(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.pickle")) if folder.is_dir() else []
+
+
+def _user_case(tmp_path: Path, title: str) -> Path:
+    """A copy of the shipped ctr case in a user folder (it overrides the shipped one by id)."""
+    folder = tmp_path / "user" / "cases"
+    folder.mkdir(parents=True, exist_ok=True)
+    text = CTR.read_text(encoding="utf-8")
+    assert "\ntitle: " in text
+    head, rest = text.split("\ntitle: ", 1)
+    (folder / "ctr.yaml").write_text(head + f"\ntitle: {title}\n" + rest.split("\n", 1)[1], encoding="utf-8")
+    return folder
+
+
+def test_second_load_comes_from_the_cache(cache_home, copies, no_validation):
+    first = loader.load_catalog([copies], include_shipped=False)
+    assert sorted(first.cases) == ["ctr", "fraud"] and not first.problems
+    assert len(_entries(cache_home)) == 3  # both cases and the framework
+    no_validation()
+    second = loader.load_catalog([copies], include_shipped=False)
+    assert sorted(second.cases) == sorted(first.cases)
+    assert second.case("ctr") == first.case("ctr")
+    assert second.frameworks == first.frameworks
+
+
+def test_changed_file_is_read_again_never_stale(cache_home, tmp_path):
+    folder = _user_case(tmp_path, "First title")
+    assert loader.load_catalog([folder], include_shipped=False).case("ctr").title == "First title"
+    assert loader.case_index([folder], include_shipped=False)[0][0].title == "First title"
+    _user_case(tmp_path, "Second title")
+    assert loader.load_catalog([folder], include_shipped=False).case("ctr").title == "Second title"
+    summaries, problems = loader.case_index([folder], include_shipped=False)
+    assert {s.id: s.title for s in summaries}["ctr"] == "Second title" and not problems
+
+
+def test_file_broken_after_caching_reports_its_problem(cache_home, tmp_path):
+    folder = _user_case(tmp_path, "Fine")
+    assert not loader.load_catalog([folder]).problems
+    (folder / "ctr.yaml").write_text("id: ctr\ntitle: [unclosed\n", encoding="utf-8")
+    catalog = loader.load_catalog([folder])
+    assert any("ctr.yaml:" in str(p) and "malformed YAML" in str(p) for p in catalog.problems)
+    assert catalog.cases["ctr"].shipped  # the broken override is skipped; the shipped case stays
+    _, problems = loader.case_index([folder])
+    assert any("malformed YAML" in p for p in problems)
+
+
+@pytest.mark.parametrize("damage", [b"", b"garbage", "truncate", "other-key"])
+def test_corrupt_or_foreign_entry_is_ignored_and_rebuilt(cache_home, copies, damage):
+    expected = loader.load_catalog([copies], include_shipped=False)
+    entries = _entries(cache_home)
+    assert entries
+    other = entries[0].read_bytes()
+    for entry in entries:
+        blob = entry.read_bytes()
+        if damage == "truncate":
+            entry.write_bytes(blob[: len(blob) // 2])
+        elif damage == "other-key":  # a whole, valid entry, but stored under another entry's name
+            if entry != entries[0]:
+                entry.write_bytes(other)
+        else:
+            entry.write_bytes(damage)
+    again = loader.load_catalog([copies], include_shipped=False)
+    assert sorted(again.cases) == sorted(expected.cases) and not again.problems
+    assert again.case("ctr") == expected.case("ctr")
+    for entry in _entries(cache_home):  # rewritten whole
+        assert cache.get(entry.stem, object) is not None
+
+
+def test_wrong_type_under_the_right_key_is_ignored(cache_home):
+    key = cache.key("case", "some text")
+    cache.put(key, "not a case")
+    from mlsd.content.schema import Case
+
+    assert cache.get(key, str) == "not a case"
+    assert cache.get(key, Case) is None
+
+
+def test_disabled_cache_writes_and_reads_nothing(cache_home, copies, monkeypatch, no_validation):
+    monkeypatch.setenv(cache.DISABLE_ENV, "1")
+    assert loader.load_catalog([copies], include_shipped=False).cases
+    assert _entries(cache_home) == []
+    monkeypatch.delenv(cache.DISABLE_ENV)
+    loader.load_catalog([copies], include_shipped=False)  # fills it
+    monkeypatch.setenv(cache.DISABLE_ENV, "1")
+    no_validation()
+    with pytest.raises(AssertionError, match="cache was not used"):
+        loader.load_catalog([copies], include_shipped=False)
+
+
+def test_unwritable_cache_folder_is_no_error(tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    assert loader.load_catalog().case("ctr").title
+    assert loader.case_index()[0]
+
+
+def test_key_depends_on_schema_source_and_text(monkeypatch):
+    base = cache.key("case", "text")
+    assert cache.key("case", "text ") != base
+    assert cache.key("framework", "text") != base
+    monkeypatch.setattr(cache, "_salt", None)
+    real = cache._file_bytes
+    monkeypatch.setattr(cache, "_file_bytes",
+                        lambda p: real(p) + (b"# edited" if str(p).endswith("schema.py") else b""))
+    assert cache.key("case", "text") != base
+    monkeypatch.setattr(cache, "_salt", None)  # recomputed for the tests after this one
+
+
+def test_cache_folder_follows_xdg(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert cache.cache_dir() == tmp_path / "mlsd" / "content"
+
+
+def _imported_by(args: list[str], home: Path, cache_dir: Path) -> list[str]:
+    probe = (
+        "import sys\n"
+        f"sys.argv = ['mlsd', *{args!r}]\n"
+        "from mlsd.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = ('mlsd.grader', 'mlsd.session.engine', 'pydantic', 'yaml', 'numpy', 'pandas', 'sklearn', 'xgboost')\n"
+        "print('IMPORTED=' + ','.join(m for m in heavy if m in sys.modules), file=sys.stderr)\n"
+    )
+    env = dict(os.environ, MLSD_HOME=str(home), XDG_CACHE_HOME=str(cache_dir), NO_COLOR="1", COLUMNS="100")
+    env.pop(cache.DISABLE_ENV, None)
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120)
+    line = [x for x in out.stderr.splitlines() if x.startswith("IMPORTED=")]
+    assert line, out.stderr
+    return [m for m in line[-1].removeprefix("IMPORTED=").split(",") if m]
+
+
+def test_list_and_help_import_no_grader_or_heavy_library(tmp_path):
+    home, cache_dir = tmp_path / "home", tmp_path / "cache"
+    _imported_by(["list"], home, cache_dir)  # the first run fills the cache
+    assert _imported_by(["list"], home, cache_dir) == []
+    assert _imported_by(["--help"], home, cache_dir) == []
+
+
+def test_list_output_same_with_and_without_cache(tmp_path):
+    env = dict(os.environ, MLSD_HOME=str(tmp_path / "home"), XDG_CACHE_HOME=str(tmp_path / "cache"),
+               NO_COLOR="1", COLUMNS="100")
+    runs = [subprocess.run([sys.executable, "-m", "mlsd", "list"], capture_output=True, text=True, env=e, timeout=120)
+            for e in (dict(env, MLSD_NO_CACHE="1"), env, env)]
+    assert all(r.returncode == 0 for r in runs), [r.stderr for r in runs]
+    assert runs[0].stdout == runs[1].stdout == runs[2].stdout
+    assert "ctr" in runs[0].stdout
+    assert not (tmp_path / "cache").exists() or _entries(tmp_path / "cache" / "mlsd" / "content")
