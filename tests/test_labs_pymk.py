@@ -8,7 +8,7 @@ from conftest import lab_metrics as metrics  # noqa: E402
 from mlsd.labs.registry import labs_for_case, run_lab
 
 SEEDS = (0, 1, 2)
-PYMK_LABS = ("pymk-label-choice", "pymk-time-split", "pymk-candidate-recall", "pymk-network-ab")
+PYMK_LABS = ("pymk-label-choice", "pymk-time-split", "pymk-candidate-recall", "pymk-network-ab", "pymk-refresh")
 
 
 def test_all_pymk_labs_registered_with_their_steps():
@@ -18,6 +18,7 @@ def test_all_pymk_labs_registered_with_their_steps():
         "pymk-time-split": "data",
         "pymk-candidate-recall": "model",
         "pymk-network-ab": "evaluation",
+        "pymk-refresh": "serving",
     }
 
 
@@ -78,6 +79,21 @@ def test_user_randomised_test_halves_the_two_sided_lift(seed):
     assert abs(m["sent_user_pct"] - truth) < 2.5
     # Cluster randomisation pays in a wider interval.
     assert m["ci_conn_cluster_pct"] > m["ci_conn_user_pct"]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_nightly_lists_are_stale_for_new_members(seed):
+    m = metrics("pymk-refresh", seed)
+    # For members in general a nightly list is close to nearline, and weekly is worse.
+    assert abs(m["recall_nearline_all_pct"] - m["recall_nightly_all_pct"]) < 4
+    assert m["recall_nightly_all_pct"] > m["recall_weekly_all_pct"]
+    # For new members freshness matters: weekly finds few, nearline clearly beats nightly.
+    assert m["recall_nightly_new_pct"] > m["recall_weekly_new_pct"] + 10
+    assert m["recall_nearline_new_pct"] > m["recall_nightly_new_pct"] + 5
+    gain_new = m["recall_nearline_new_pct"] - m["recall_nightly_new_pct"]
+    gain_all = m["recall_nearline_all_pct"] - m["recall_nightly_all_pct"]
+    assert gain_new > 2 * gain_all
+    assert m["new_events"] >= 200
 
 
 @pytest.mark.parametrize("lab_id", PYMK_LABS)
