@@ -26,7 +26,8 @@ def value_word(param) -> str | None:
             return "N"
         if getattr(desc, "is_path", False):
             return "DIR" if getattr(desc, "path_type", "") == "dir" else "PATH"
-    return (param.name or "value").upper()
+    longest = max((opt for opt in getattr(param, "opts", []) if opt.startswith("--")), key=len, default="")
+    return (longest.lstrip("-") or param.name or "value").replace("-", "_").upper()  # --case CASE
 
 
 def tidy() -> None:
