@@ -370,3 +370,23 @@ def test_no_pager_when_stdout_is_not_a_terminal(monkeypatch):
     with paged(out):
         out.print("hello")
     assert "hello" in out.export_text()
+
+
+def test_show_answers_goes_through_the_pager_on_a_terminal_only(isolated_home, tmp_path, monkeypatch):
+    pexpect = pytest.importorskip("pexpect")
+    from conftest import spawn_mlsd
+
+    paged_to = tmp_path / "paged.txt"
+    monkeypatch.setenv("MLSD_PAGER", f"sh -c 'cat > {paged_to}'")  # a pager that keeps what it was given
+    child = spawn_mlsd(["show", "ctr", "--answers"], isolated_home)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    shown = paged_to.read_text()
+    assert "model answer" in shown and "sponsored search" in shown
+    paged_to.unlink()
+    child = spawn_mlsd(["show", "ctr", "--answers", "--no-pager"], isolated_home)
+    child.expect("model answer")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert not paged_to.exists()
