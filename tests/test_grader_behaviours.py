@@ -132,11 +132,11 @@ def test_leaning_toward_another_case_is_not_off_topic(catalog, monkeypatch):
 
     topics = model_for(catalog.case("recs"))
     long_answer = " ".join(f"term{i}" for i in range(40))  # enough distinct words to judge at all
-    for name in ("similarities", "robust_similarities"):
-        monkeypatch.setattr(topics, name, lambda step, text: {"recs": 0.10, "eta": 0.15, "ctr": 0.02})
+    sims = {"recs": 0.10, "eta": 0.15, "ctr": 0.02}
+    monkeypatch.setattr(topics, "_similarities", lambda step, text: (sims, sims))
     assert topics.belongs_elsewhere("recs", "monitoring", long_answer) is None
-    for name in ("similarities", "robust_similarities"):
-        monkeypatch.setattr(topics, name, lambda step, text: {"recs": 0.05, "eta": 0.40, "ctr": 0.02})
+    sims = {"recs": 0.05, "eta": 0.40, "ctr": 0.02}
+    monkeypatch.setattr(topics, "_similarities", lambda step, text: (sims, sims))
     assert topics.belongs_elsewhere("recs", "monitoring", long_answer) == "eta"
 
 

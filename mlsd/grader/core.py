@@ -249,6 +249,19 @@ LIST_RUN_CREDIT = 0.3
 
 def _listed_tokens(answer: str, sentence: textmod.Sentence) -> frozenset[int]:
     """Token indices of the sentence that sit in a run of LIST_RUN or more bare items."""
+    key = (answer, sentence.start, len(sentence.text))
+    found = _LISTED.get(key)
+    if found is None:
+        if len(_LISTED) > 512:
+            _LISTED.clear()
+        found = _LISTED[key] = _find_listed(answer, sentence)
+    return found
+
+
+_LISTED: dict[tuple[str, int, int], frozenset[int]] = {}  # one grade asks about the same sentence many times
+
+
+def _find_listed(answer: str, sentence: textmod.Sentence) -> frozenset[int]:
     toks = sentence.tokens
     items: list[list[int]] = [[]]
     for i, tok in enumerate(toks):

@@ -135,11 +135,12 @@ class TopicModel:
         """The id of another case this answer fits clearly better, or None."""
         if len(set(_terms(text))) < MIN_TERMS:
             return None  # too little text to tell one problem's vocabulary from another's
-        own = self.similarities(step_id, text).get(case_id, 0.0)
+        plain, robust = self._similarities(step_id, text)
+        own = plain.get(case_id, 0.0)
         # one word alone is not a problem's vocabulary: "member" says pymk, but a recommender
         # answer about members, titles and watch time is still a recommender answer, so no
         # single term may count for more than all the others together
-        others = {c: s for c, s in self.robust_similarities(step_id, text).items() if c != case_id}
+        others = {c: s for c, s in robust.items() if c != case_id}
         if not others:
             return None
         best = max(others, key=others.get)
@@ -149,14 +150,20 @@ class TopicModel:
 
     def robust_similarities(self, step_id: str, text: str) -> dict[str, float]:
         """Like `similarities`, but the single term that adds most counts at most as much as the rest."""
+        return self._similarities(step_id, text)[1]
+
+    def _similarities(self, step_id: str, text: str) -> tuple[dict[str, float], dict[str, float]]:
+        """(plain, robust) cosine similarity of the answer to each case's profile of this step."""
         vec = self._vector(Counter(_terms(text)))
-        out: dict[str, float] = {}
+        plain: dict[str, float] = {}
+        robust: dict[str, float] = {}
         for (case_id, sid), profile in self.profiles.items():
             if sid == step_id:
-                parts = [v * profile.get(t, 0.0) for t, v in vec.items()]
+                parts = [v * profile[t] for t, v in vec.items() if t in profile]
                 total, top = sum(parts), max(parts, default=0.0)
-                out[case_id] = total - max(0.0, top - (total - top))
-        return out
+                plain[case_id] = total
+                robust[case_id] = total - max(0.0, top - (total - top))
+        return plain, robust
 
 
 @lru_cache(maxsize=8)
