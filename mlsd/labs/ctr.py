@@ -46,7 +46,7 @@ def _ar1(rng, shape, sd: float, rho: float):
 
 def _xgb(seed: int, **params):
     """A small, deterministic xgboost classifier (one thread, hist)."""
-    from xgboost import XGBClassifier
+    from mlsd.labs.xgb import XGBClassifier  # no scikit-learn import
 
     return XGBClassifier(**xgb_params(seed, **{"n_estimators": 60, "max_depth": 3, **params}))
 

@@ -68,7 +68,7 @@ def _orders(rng, city, n: int, *, km_median: float = 2.8, km_sigma: float = 0.7,
 
 def _xgb_reg(seed: int, **params):
     """A small, deterministic xgboost regressor (one thread, hist)."""
-    from xgboost import XGBRegressor
+    from mlsd.labs.xgb import XGBRegressor  # no scikit-learn import
 
     return XGBRegressor(**xgb_params(seed, **{"n_estimators": 100, "max_depth": 4, **params}))
 

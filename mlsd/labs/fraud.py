@@ -71,7 +71,7 @@ def _payments(rng, n: int, prevalence: float = 0.01, takeover_share: float = 0.5
 
 def _xgb(seed: int, **params):
     """A small, deterministic xgboost classifier (one thread, hist)."""
-    from xgboost import XGBClassifier
+    from mlsd.labs.xgb import XGBClassifier  # no scikit-learn import
 
     return XGBClassifier(**xgb_params(seed, **{"n_estimators": 100, "max_depth": 3, **params}))
 
@@ -153,8 +153,8 @@ def label_maturity(seed: int) -> LabOutput:
     latency.
     """
     import numpy as np
-    from sklearn.metrics import average_precision_score
 
+    from mlsd.labs.metrics import average_precision as average_precision_score  # sklearn's float, no sklearn
     from mlsd.labs.metrics import calibration_ratio
 
     rng = np.random.default_rng(seed)
@@ -270,12 +270,13 @@ def imbalance(seed: int) -> LabOutput:
     with w the sampling rate (He et al. 2014); weights and focal loss have no such formula.
     """
     import numpy as np
-    import xgboost as xgb
     from sklearn.isotonic import IsotonicRegression
     from sklearn.metrics import average_precision_score
 
     from mlsd.labs.metrics import calibration_ratio, expected_calibration_error
+    from mlsd.labs.xgb import xgboost
 
+    xgb = xgboost()
     rng = np.random.default_rng(seed)
     X, y, _ = _payments(rng, 30000)
     Xc, yc, _ = _payments(rng, 60000)
@@ -599,9 +600,10 @@ def drift(seed: int) -> LabOutput:
     alert threshold need labels, which in production arrive weeks later.
     """
     import numpy as np
-    from sklearn.metrics import average_precision_score, roc_auc_score
 
+    from mlsd.labs.metrics import average_precision as average_precision_score  # sklearn's floats, no sklearn
     from mlsd.labs.metrics import psi
+    from mlsd.labs.metrics import roc_auc_exact as roc_auc_score
 
     rng = np.random.default_rng(seed)
     X, y, _ = _payments(rng, 40000)

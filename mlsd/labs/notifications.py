@@ -69,7 +69,7 @@ def _outcomes(rng, p0, tau, q, pushed):
 
 def _xgb(seed: int, **params):
     """A small, deterministic xgboost classifier (one thread, hist), regularised for noisy 0/1 outcomes."""
-    from xgboost import XGBClassifier
+    from mlsd.labs.xgb import XGBClassifier  # no scikit-learn import
 
     base = {"n_estimators": 80, "max_depth": 3, "learning_rate": 0.09, "min_child_weight": 50}
     return XGBClassifier(**xgb_params(seed, **{**base, **params}))

@@ -441,7 +441,7 @@ def funnel(seed: int) -> LabOutput:
     "Embedding-based Retrieval in Facebook Search", KDD 2020).
     """
     import numpy as np
-    from xgboost import XGBClassifier
+    from mlsd.labs.xgb import XGBClassifier  # no scikit-learn import
 
     rng = np.random.default_rng(seed)
     n_users, n_items, d, n_rel, k, k_served = 1000, 1500, 8, 10, 10, 100

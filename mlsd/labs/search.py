@@ -79,7 +79,7 @@ def position_bias(seed: int) -> LabOutput:
     import json
 
     import numpy as np
-    from xgboost import XGBClassifier, XGBRanker, XGBRegressor
+    from mlsd.labs.xgb import XGBClassifier, XGBRanker, XGBRegressor  # no scikit-learn import
 
     rng = np.random.default_rng(seed)
     n_train, n_test, n_docs, n_feat, n_sessions, k = 600, 400, 10, 8, 4, 5
@@ -202,7 +202,7 @@ def ltr_objectives(seed: int) -> LabOutput:
     query; a pointwise model is simpler to calibrate and reuse as a score.
     """
     import numpy as np
-    from xgboost import XGBRanker, XGBRegressor
+    from mlsd.labs.xgb import XGBRanker, XGBRegressor  # no scikit-learn import
 
     rng = np.random.default_rng(seed)
     n_train, n_test, n_docs, n_feat, k = 400, 300, 20, 10, 10
@@ -359,10 +359,9 @@ def group_split(seed: int) -> LabOutput:
     unseen queries (seen: searched before the test week). Per-fold AUCs are averaged.
     """
     import numpy as np
-    from sklearn.model_selection import GroupKFold, KFold
-    from xgboost import XGBClassifier
-
     from mlsd.labs.metrics import roc_auc
+    from mlsd.labs.splits import group_kfold, kfold  # scikit-learn's KFold/GroupKFold folds, without it
+    from mlsd.labs.xgb import XGBClassifier  # no scikit-learn import
 
     rng = np.random.default_rng(seed)
     x, y, q, d, week = _click_log(rng, n_base=300, n_new=80, n_docs=8, rho=RHO, shows=SHOWS)
@@ -387,17 +386,17 @@ def group_split(seed: int) -> LabOutput:
 
     offline = np.flatnonzero((week == 1) | (week == 2))
 
-    def cross_validated(splitter, groups=None):
+    def cross_validated(splits):
         folds = []
-        for tr, te in splitter.split(offline, groups=groups):
+        for tr, te in splits:
             tr, te = offline[tr], offline[te]
             f_tr = _history_features(x[tr], y[tr], q[tr], d[tr], q[tr], d[tr], y[tr])
             f_te = _history_features(x[te], y[tr], q[tr], d[tr], q[te], d[te])
             folds.append(scores(y[te], model().fit(f_tr, y[tr]).predict_proba(f_te)[:, 1], te))
         return tuple(float(np.mean(v)) for v in zip(*folds))
 
-    row = cross_validated(KFold(3, shuffle=True, random_state=seed))
-    grouped = cross_validated(GroupKFold(3), groups=q[offline])
+    row = cross_validated(kfold(offline.size, 3, shuffle=True, seed=seed))
+    grouped = cross_validated(group_kfold(q[offline], 3))
     train, test = np.flatnonzero(week == 1), np.flatnonzero(week == 2)
     timed = scores(y[test], model().fit(pit_features(train), y[train]).predict_proba(pit_features(test))[:, 1], test)
     prod = np.flatnonzero(week == 3)
@@ -474,7 +473,7 @@ def rerank_depth(seed: int) -> LabOutput:
     training distribution.
     """
     import numpy as np
-    from xgboost import XGBRanker
+    from mlsd.labs.xgb import XGBRanker  # no scikit-learn import
 
     rng = np.random.default_rng(seed)
     n_train, n_test, n_docs, n_feat, k_train, k = 200, 100, 1000, 10, 100, 10
