@@ -331,3 +331,11 @@ def test_skipping_a_concept_or_seeing_no_point_in_it_waves_it_away(catalog):
     assert "dismissed-baseline" in {f.id for f in pointless.red_flags}
     skip_above = grade(case, "data", "Use skip-above clicks as negatives: a listing skipped above a click was seen.")
     assert not [f for f in skip_above.red_flags if f.id.startswith("dismissed-")]
+
+
+def test_a_note_that_asks_and_answers_no_waves_the_concept_away(catalog):
+    case = catalog.case("eta")
+    waved = grade(case, "framing", "decompose into stages? no -> one model, fewer moving parts")
+    kept = grade(case, "framing", "decompose into stages? yes: prep, wait and drive each get a model")
+    assert "dismissed-decomposition" in {f.id for f in waved.red_flags}
+    assert "decomposition" in {h.id for h in kept.hits}

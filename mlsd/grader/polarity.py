@@ -12,6 +12,8 @@ Three readings matter to an interviewer:
 
 from __future__ import annotations
 
+import re
+
 from mlsd.grader import text as textmod
 
 Span = tuple[int, int]
@@ -45,6 +47,8 @@ ACTION_STEMS = frozenset(
     train deploy spend look collect account plan""".split()
 )
 
+_ANSWERED_NO = re.compile(r"\s*(?:-+>?\s*|\u2192\s*)?(?:no|nope|nah|not needed|not worth it|skip|skip it|overkill|n/a)\b",
+                          re.IGNORECASE)
 _FILLER_BEFORE_DENIED = frozenset("really a an any much actually truly meaningful real".split())
 _HANDLED = frozenset("handled solved fixed covered managed addressed".split())
 _BY_ITSELF = frozenset("automatically itself tooling platform magically".split())
@@ -136,6 +140,9 @@ def is_dismissed(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
     toks = sentence.tokens
     begin, finish = clause_bounds(answer, sentence, span, punctuation=False)
     first, last = span
+    # notes ask and answer: "decompose into stages? no -> one model", "calibration? not needed"
+    if sentence.text.rstrip().endswith("?") and _ANSWERED_NO.match(answer, sentence.start + len(sentence.text)):
+        return True
 
     def near_dismiss_word(i: int) -> bool:
         # "we cannot ignore cold start": a denied dismissal is the opposite of one
