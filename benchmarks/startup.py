@@ -8,7 +8,9 @@ wall and CPU medians with the ratio to the floor `python -c "import typer,
 rich.console"`. Targets (issue #15): --help <= 1.3x, list and show <= 1.5x,
 grade of a full seven-step sheet <= 0.4 s wall. One warm-up round fills the
 content cache first (it is keyed by the files' text, so a warm cache is the
-normal state); `list (no cache)` shows the cost with MLSD_NO_CACHE=1.
+normal state); `list (no cache)` shows the cost with MLSD_NO_CACHE=1. Python bytecode is
+cached too (in a temporary PYTHONPYCACHEPREFIX), as for an installed package, even where
+PYTHONDONTWRITEBYTECODE is set; --no-bytecode keeps that setting.
 Also checks that `mlsd --help` and `mlsd list` import none of the grader,
 pydantic, pandas, sklearn, xgboost, matplotlib.
 Exits 1 if a target is missed or a heavy module is imported.
@@ -61,6 +63,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=9, help="runs of each command (default 9)")
     parser.add_argument("--case", default="ctr", help="case for show and grade (default ctr)")
+    parser.add_argument("--no-bytecode", action="store_true",
+                        help="keep PYTHONDONTWRITEBYTECODE as set (every run compiles mlsd's sources; "
+                             "by default runs use a bytecode cache in a temporary folder, as an installed package does)")
     parser.add_argument("--module", action="store_true",
                         help="run `python -m mlsd` rather than the mlsd script (e.g. an older checkout on PYTHONPATH)")
     args = parser.parse_args()
@@ -70,6 +75,9 @@ def main() -> int:
     env = dict(os.environ, MLSD_HOME=str(work / "home"), NO_COLOR="1", COLUMNS="100",
                XDG_CACHE_HOME=str(work / "cache"))
     env.pop("MLSD_NO_CACHE", None)
+    if not args.no_bytecode:  # as after `pip install`: compiled bytecode, kept out of the source tree
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
     mlsd = _mlsd(args.module)
     sheet = work / "sheet.md"
     with open(sheet, "w", encoding="utf-8") as handle:  # the model answers: a full seven-step sheet

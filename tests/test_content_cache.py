@@ -49,6 +49,17 @@ def copies(tmp_path):
     return folder
 
 
+def _load(*args, **kwargs):
+    """load_catalog as a new process would: without the objects this process validated already."""
+    loader._seen.clear()
+    return loader.load_catalog(*args, **kwargs)
+
+
+def _index(*args, **kwargs):
+    loader._seen.clear()
+    return loader.case_index(*args, **kwargs)
+
+
 def _entries(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.pickle")) if folder.is_dir() else []
 
@@ -65,11 +76,11 @@ def _user_case(tmp_path: Path, title: str) -> Path:
 
 
 def test_second_load_comes_from_the_cache(cache_home, copies, no_validation):
-    first = loader.load_catalog([copies], include_shipped=False)
+    first = _load([copies], include_shipped=False)
     assert sorted(first.cases) == ["ctr", "fraud"] and not first.problems
     assert len(_entries(cache_home)) == 3  # both cases and the framework
     no_validation()
-    second = loader.load_catalog([copies], include_shipped=False)
+    second = _load([copies], include_shipped=False)
     assert sorted(second.cases) == sorted(first.cases)
     assert second.case("ctr") == first.case("ctr")
     assert second.frameworks == first.frameworks
@@ -77,28 +88,28 @@ def test_second_load_comes_from_the_cache(cache_home, copies, no_validation):
 
 def test_changed_file_is_read_again_never_stale(cache_home, tmp_path):
     folder = _user_case(tmp_path, "First title")
-    assert loader.load_catalog([folder], include_shipped=False).case("ctr").title == "First title"
-    assert loader.case_index([folder], include_shipped=False)[0][0].title == "First title"
+    assert _load([folder], include_shipped=False).case("ctr").title == "First title"
+    assert _index([folder], include_shipped=False)[0][0].title == "First title"
     _user_case(tmp_path, "Second title")
-    assert loader.load_catalog([folder], include_shipped=False).case("ctr").title == "Second title"
-    summaries, problems = loader.case_index([folder], include_shipped=False)
+    assert _load([folder], include_shipped=False).case("ctr").title == "Second title"
+    summaries, problems = _index([folder], include_shipped=False)
     assert {s.id: s.title for s in summaries}["ctr"] == "Second title" and not problems
 
 
 def test_file_broken_after_caching_reports_its_problem(cache_home, tmp_path):
     folder = _user_case(tmp_path, "Fine")
-    assert not loader.load_catalog([folder]).problems
+    assert not _load([folder]).problems
     (folder / "ctr.yaml").write_text("id: ctr\ntitle: [unclosed\n", encoding="utf-8")
-    catalog = loader.load_catalog([folder])
+    catalog = _load([folder])
     assert any("ctr.yaml:" in str(p) and "malformed YAML" in str(p) for p in catalog.problems)
     assert catalog.cases["ctr"].shipped  # the broken override is skipped; the shipped case stays
-    _, problems = loader.case_index([folder])
+    _, problems = _index([folder])
     assert any("malformed YAML" in p for p in problems)
 
 
 @pytest.mark.parametrize("damage", [b"", b"garbage", "truncate", "other-key"])
 def test_corrupt_or_foreign_entry_is_ignored_and_rebuilt(cache_home, copies, damage):
-    expected = loader.load_catalog([copies], include_shipped=False)
+    expected = _load([copies], include_shipped=False)
     entries = _entries(cache_home)
     assert entries
     other = entries[0].read_bytes()
@@ -111,7 +122,7 @@ def test_corrupt_or_foreign_entry_is_ignored_and_rebuilt(cache_home, copies, dam
                 entry.write_bytes(other)
         else:
             entry.write_bytes(damage)
-    again = loader.load_catalog([copies], include_shipped=False)
+    again = _load([copies], include_shipped=False)
     assert sorted(again.cases) == sorted(expected.cases) and not again.problems
     assert again.case("ctr") == expected.case("ctr")
     for entry in _entries(cache_home):  # rewritten whole
@@ -129,22 +140,22 @@ def test_wrong_type_under_the_right_key_is_ignored(cache_home):
 
 def test_disabled_cache_writes_and_reads_nothing(cache_home, copies, monkeypatch, no_validation):
     monkeypatch.setenv(cache.DISABLE_ENV, "1")
-    assert loader.load_catalog([copies], include_shipped=False).cases
+    assert _load([copies], include_shipped=False).cases
     assert _entries(cache_home) == []
     monkeypatch.delenv(cache.DISABLE_ENV)
-    loader.load_catalog([copies], include_shipped=False)  # fills it
+    _load([copies], include_shipped=False)  # fills it
     monkeypatch.setenv(cache.DISABLE_ENV, "1")
     no_validation()
     with pytest.raises(AssertionError, match="cache was not used"):
-        loader.load_catalog([copies], include_shipped=False)
+        _load([copies], include_shipped=False)
 
 
 def test_unwritable_cache_folder_is_no_error(tmp_path, monkeypatch):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
-    assert loader.load_catalog().case("ctr").title
-    assert loader.case_index()[0]
+    assert _load().case("ctr").title
+    assert _index()[0]
 
 
 def test_key_depends_on_schema_source_and_text(monkeypatch):

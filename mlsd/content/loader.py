@@ -269,13 +269,21 @@ def _validate_cached(kind: str | type[M], path: Path) -> tuple[Any, yaml.Node | 
     if problem is not None:
         return None, None, [problem]
     entry = cache.key(kind, text)
-    hit = cache.get(entry, model)
+    hit = _seen.get(entry) if cache.enabled() else None
+    if hit is None:
+        hit = cache.get(entry, model)
     if hit is not None:
+        _seen[entry] = hit  # the same text gives the same (frozen) object for the rest of the process
         return hit, None, []
     value, node, problems = _validate_document(model, path, _parse_document(text, path))
     if value is not None and not problems:
         cache.put(entry, value)
+        if cache.enabled():
+            _seen[entry] = value
     return value, node, problems
+
+
+_seen: dict[str, Any] = {}  # entry -> validated object, this process
 
 
 # -------------------------------------------------------------- public API

@@ -31,7 +31,9 @@ _ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: the validators are built on first validation, not at import; a command that
+    # reads cases from the content cache (mlsd.content.cache) never validates (import 90 -> 15 ms)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 def _non_blank(items: list[str], what: str) -> list[str]:

@@ -31,7 +31,15 @@ def _cue_weights(rubric: Rubric, context: tuple[Rubric, ...]) -> dict[str, dict[
     return memo.by_identity(_CACHE, (rubric, *context), lambda: _build(rubric, context))
 
 
+_CUES: dict = {}
+
+
 def _concept_cues(rubric: Rubric) -> dict[str, set[str]]:
+    # once per rubric: every step's weights count the cues of all seven rubrics of the case
+    return memo.by_identity(_CUES, (rubric,), lambda: _build_concept_cues(rubric))
+
+
+def _build_concept_cues(rubric: Rubric) -> dict[str, set[str]]:
     cues: dict[str, set[str]] = {}
     for concept in rubric.concepts:
         words: set[str] = set()
