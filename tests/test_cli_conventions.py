@@ -196,6 +196,15 @@ def test_session_completion_offers_recent_sessions_and_creates_nothing(isolated_
     assert "eta practice" in complete_open_session(None, "")[0][1]
 
 
+def test_step_completion():
+    from mlsd.cli.complete import complete_step
+
+    assert complete_step(None, "")[0] == ("requirements", "Clarify requirements")
+    assert [name for name, _ in complete_step(None, "")] == ["requirements", "framing", "data", "model",
+                                                             "evaluation", "serving", "monitoring"]
+    assert complete_step(None, "mo") == [("model", "Model development"), ("monitoring", "Monitoring and maintenance")]
+
+
 def test_level_completion():
     from mlsd.cli.complete import complete_level
 

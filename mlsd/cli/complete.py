@@ -119,3 +119,20 @@ def complete_session(ctx, incomplete: str) -> list[tuple[str, str]]:
 def complete_open_session(ctx, incomplete: str) -> list[tuple[str, str]]:
     """Unfinished practice or review sessions, for resume."""
     return _sessions(incomplete, open_only=True)
+
+
+_STEP = re.compile(r"^\s*-\s*id:[ \t]*(\S+)\s*\n\s*title:[ \t]*(.+?)[ \t]*$", re.MULTILINE)
+
+
+def complete_step(ctx, incomplete: str) -> list[tuple[str, str]]:
+    """Step ids of the shipped frameworks (the seven steps), each with its title."""
+    try:
+        from mlsd import paths
+
+        steps: dict[str, str] = {}
+        for path in sorted(paths.shipped_frameworks_dir().glob("*.y*ml")):
+            for step_id, title in _STEP.findall(path.read_text(encoding="utf-8", errors="replace")):
+                steps.setdefault(step_id.strip("'\""), title.strip("'\""))
+        return [(step_id, title) for step_id, title in steps.items() if step_id.startswith(incomplete)]
+    except Exception:
+        return []

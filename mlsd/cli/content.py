@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from mlsd.cli.complete import complete_case
+from mlsd.cli.complete import complete_case, complete_step
 from mlsd.cli.common import CasesDirOption, case_summaries, catalog, open_store
 from mlsd.session.context import Context
 from mlsd.errors import ExitStatus, UserError
@@ -44,7 +44,7 @@ def list_cases(cases_dir: CasesDirOption = None) -> None:
 
 def show(
     case_id: Annotated[str, typer.Argument(metavar="CASE", help="Case id, e.g. ctr.", autocompletion=complete_case)],
-    step: Annotated[Optional[str], typer.Option("--step", help="Show one step (id, e.g. data) with its hints.")] = None,
+    step: Annotated[Optional[str], typer.Option("--step", help="Show one step (id, e.g. data) with its hints.", autocompletion=complete_step)] = None,
     answers: Annotated[bool, typer.Option("--answers", help="Include the model answers (spoilers).")] = False,
     markdown: Annotated[bool, typer.Option("--markdown", help="With --answers: print the model answers as an answer sheet for `mlsd grade`.")] = False,
     no_pager: Annotated[bool, typer.Option("--no-pager", help="Print straight to the terminal; by default output longer than the screen goes through $MLSD_PAGER, $PAGER or less, as in git.")] = False,
