@@ -73,3 +73,14 @@ def test_buzzword_prose_scores_far_below_the_same_ideas_said_plainly():
     deck = ("We'd leverage a holistic, state-of-the-art monitoring framework with proactive drift detection, "
             "seamless continuous training and data-centric alerting excellence so the ETA stays robust.")
     assert grade(case, "monitoring", deck).score < 0.5 * grade(case, "monitoring", plain).score
+
+
+def test_good_enough_and_thats_fine_are_dismissals_but_degree_and_conditions_are_not():
+    from mlsd.grader import tone
+
+    assert tone.dismissals("rebuild the index nightly, that's fresh enough for ranking")
+    assert tone.dismissals("retrain once a month and that's fine")
+    assert tone.dismissals("a week of data is accurate enough")
+    for said in ("the catalog is small enough that this is cheap", "a GBDT is fast enough for 60 ms",
+                 "run it until the test is long enough.", "daily is not fresh enough", "fine-grained segments"):
+        assert not tone.dismissals(said), said

@@ -22,11 +22,16 @@ _DISMISSAL = re.compile(
     rf"\b{_NEGATION}\s+(?:[\w-]+\s+){{0,3}}?{_VALUE}\b"
     rf"|\bno need\b|\bno point\b|\bno\s+[\w-]+\s+(?:is|are)\s+(?:needed|necessary|required)\b"
     rf"|\b(?:is|are|be|seems?)\s+(?:[\w-]+\s+)?{_USELESS}\b|\boverkill\b"
-    r"|\b(?:is|are|alone is|alone are|should be|would be|will be)\s+(?:more than\s+)?"
-    r"(?:enough|fine|plenty|sufficient|good enough)\b"
+    r"|\b(?:is|are|alone is|alone are|should be|would be|will be|that's|thats|that is|it's|which is)\s+(?:more than\s+)?"
+    r"(?:enough|fine|plenty|sufficient|good enough)(?![-\w])"
+    # "that's fresh enough", "a daily rebuild is accurate enough"; not "small enough that ...",
+    # "long enough to ...", "fast enough for 60 ms"
+    r"|\b(?P<degree>(?:is|are|that's|thats|that is|it's|which is|should be|would be)\s+(?!not\b|never\b)[a-z]+\s+enough)(?![-\w])"
+    r"(?!\s+(?:that|to|so)\b)(?!\s+(?:for|at|under|within|with)\s+(?:a\s+|the\s+)?[~<]?\d)"
     r"|\ball (?:we|you) need\b|\bonly (?:slows?|costs?|hurts?|adds? noise)\b",
     re.IGNORECASE,
 )
+_CONDITION = re.compile(r"\b(?:where|when|whenever|if|until|once|unless|as long as)\b[^.,;:!?]*$", re.IGNORECASE)
 DISMISSAL_PENALTY = 0.1
 DISMISSAL_MAX_PENALTY = 0.3
 
@@ -58,7 +63,10 @@ def _normalise(answer: str) -> str:
 
 def dismissals(answer: str) -> list[str]:
     """The dismissive phrases in the answer, in order ("isn't a real concern", "alone is enough")."""
-    return [m.group(0) for m in _DISMISSAL.finditer(_normalise(answer))]
+    text = _normalise(answer)
+    # "once the test is long enough" states a condition, not a dismissal
+    return [m.group(0) for m in _DISMISSAL.finditer(text)
+            if not (m.group("degree") and _CONDITION.search(text[max(0, m.start() - 40) : m.start()]))]
 
 
 def dismissal_penalty(found: list[str]) -> float:
