@@ -12,7 +12,9 @@ import re
 from pathlib import Path
 from typing import Iterable
 
-_KEY = re.compile(r"^(id|title):[ \t]*(.+?)[ \t]*$", re.MULTILINE)
+# patterns as strings: compiled (and cached by re) on the first Tab, not at every `mlsd` start-up
+_KEY = r"^(id|title):[ \t]*(.+?)[ \t]*$"
+_STEP = r"^\s*-\s*id:[ \t]*(\S+)\s*\n\s*title:[ \t]*(.+?)[ \t]*$"
 
 
 def _head_fields(path: Path) -> dict[str, str]:
@@ -23,7 +25,7 @@ def _head_fields(path: Path) -> dict[str, str]:
     except OSError:
         return {}
     found: dict[str, str] = {}
-    for key, value in _KEY.findall(head):
+    for key, value in re.findall(_KEY, head, re.MULTILINE):
         found.setdefault(key, value.strip("'\""))
     return found
 
@@ -121,9 +123,6 @@ def complete_open_session(ctx, incomplete: str) -> list[tuple[str, str]]:
     return _sessions(incomplete, open_only=True)
 
 
-_STEP = re.compile(r"^\s*-\s*id:[ \t]*(\S+)\s*\n\s*title:[ \t]*(.+?)[ \t]*$", re.MULTILINE)
-
-
 def complete_step(ctx, incomplete: str) -> list[tuple[str, str]]:
     """Step ids of the shipped frameworks (the seven steps), each with its title."""
     try:
@@ -131,7 +130,7 @@ def complete_step(ctx, incomplete: str) -> list[tuple[str, str]]:
 
         steps: dict[str, str] = {}
         for path in sorted(paths.shipped_frameworks_dir().glob("*.y*ml")):
-            for step_id, title in _STEP.findall(path.read_text(encoding="utf-8", errors="replace")):
+            for step_id, title in re.findall(_STEP, path.read_text(encoding="utf-8", errors="replace"), re.MULTILINE):
                 steps.setdefault(step_id.strip("'\""), title.strip("'\""))
         return [(step_id, title) for step_id, title in steps.items() if step_id.startswith(incomplete)]
     except Exception:
