@@ -100,7 +100,8 @@ def _canonicalise(words: list[tuple[str, int, int]], aliases: dict[str, str] | N
     n = len(words)
     while i < n:
         matched = False
-        for length in range(min(6, n - i), 0, -1):
+        # only as long as the longest known phrase that starts with this word (most start none)
+        for length in range(min(6, n - i, _LONGEST_FROM.get(stems[i], 0)), 0, -1):
             key = tuple(stems[i : i + length])
             term = CANONICAL_PHRASES.get(key)
             if term is not None:
@@ -118,6 +119,10 @@ def _canonicalise(words: list[tuple[str, int, int]], aliases: dict[str, str] | N
 
 # stemmed word sequence -> canonical term (built once at import; a few ms)
 CANONICAL_PHRASES: dict[tuple[str, ...], str] = _build_canonical_phrases()
+# first stem -> length of the longest canonical phrase that starts with it
+_LONGEST_FROM: dict[str, int] = {}
+for _key in CANONICAL_PHRASES:
+    _LONGEST_FROM[_key[0]] = max(_LONGEST_FROM.get(_key[0], 0), len(_key))
 
 
 def tokens(text: str, aliases: dict[str, str] | None = None) -> list[Token]:
