@@ -84,3 +84,10 @@ def test_good_enough_and_thats_fine_are_dismissals_but_degree_and_conditions_are
     for said in ("the catalog is small enough that this is cheap", "a GBDT is fast enough for 60 ms",
                  "run it until the test is long enough.", "daily is not fresh enough", "fine-grained segments"):
         assert not tone.dismissals(said), said
+
+
+def test_marketing_words_are_filler_but_their_technical_neighbours_are_not():
+    from mlsd.grader import tone
+
+    assert len(tone.filler("an AI-driven, self-healing, omnichannel platform, industry-leading and frictionless")) == 5
+    assert not tone.filler("a driven shaft, an AI model, a healing period, a channel per market, a leading indicator")
