@@ -339,3 +339,13 @@ def test_a_note_that_asks_and_answers_no_waves_the_concept_away(catalog):
     kept = grade(case, "framing", "decompose into stages? yes: prep, wait and drive each get a model")
     assert "dismissed-decomposition" in {f.id for f in waved.red_flags}
     assert "decomposition" in {h.id for h in kept.hits}
+
+
+def test_a_sentence_that_waves_something_away_earns_no_credit_but_can_still_deny(catalog):
+    case = catalog.case("search")
+    waved = grade(case, "serving", "We rebuild the index every night and that's fresh enough for prices and stock.")
+    said = grade(case, "serving", "We update the index within minutes of a price or stock change, so results stay fresh.")
+    assert "index-freshness" not in {h.id for h in waved.hits}
+    assert "index-freshness" in {h.id for h in said.hits}
+    denied = grade(catalog.case("eta"), "monitoring", "Feature drift isn't a concern here, the model is fine.")
+    assert "dismissed-drift" in {f.id for f in denied.red_flags}

@@ -506,10 +506,16 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
     for flag, found in find_red_flags(answer, sents, rubric.red_flags if red_flags is None else red_flags):
         flags.append(_raised(flag, found.evidence))
         wrong_sentences.add(found.sentence_index)
-    # a sentence that makes a wrong claim earns no credit for the words it uses
-    skip = frozenset(wrong_sentences)
+    # a sentence that makes a wrong claim earns no credit for the words it uses, and nor does one
+    # that waves something away ("rebuild it monthly, that's fresh enough"): it names the idea to
+    # brush it off; such a sentence can still deny a concept ("drift isn't a concern")
+    wrong_only = frozenset(wrong_sentences)
+    skip = wrong_only | {i for i, sentence in enumerate(sents) if tone.dismissals(sentence.text)}
     for concept in rubric.concepts:
         found = match_phrasings(answer, sents, concept.phrasings, respect_negation=False, skip=skip)
+        if found is None and skip != wrong_only:
+            waved = match_phrasings(answer, sents, concept.phrasings, respect_negation=False, skip=wrong_only)
+            found = waved if waved is not None and waved.quality <= 0 else None
         if found is None or found.quality <= 0:
             misses.append(_miss(concept, level))
             if found is not None:
