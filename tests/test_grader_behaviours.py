@@ -349,3 +349,10 @@ def test_a_sentence_that_waves_something_away_earns_no_credit_but_can_still_deny
     assert "index-freshness" in {h.id for h in said.hits}
     denied = grade(catalog.case("eta"), "monitoring", "Feature drift isn't a concern here, the model is fine.")
     assert "dismissed-drift" in {f.id for f in denied.red_flags}
+
+
+def test_a_buzzword_sentence_earns_no_concept_credit(catalog):
+    case = catalog.case("eta")
+    buzz = grade(case, "monitoring", "We leverage a holistic, AI-driven observability framework covering feature drift.")
+    plain = grade(case, "monitoring", "We track feature drift per input and alert when it moves.")
+    assert "drift" not in {h.id for h in buzz.hits} and "drift" in {h.id for h in plain.hits}

@@ -510,7 +510,8 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
     # that waves something away ("rebuild it monthly, that's fresh enough"): it names the idea to
     # brush it off; such a sentence can still deny a concept ("drift isn't a concern")
     wrong_only = frozenset(wrong_sentences)
-    skip = wrong_only | {i for i, sentence in enumerate(sents) if tone.dismissals(sentence.text)}
+    # (buzzword prose too: "a holistic, AI-driven drift framework" names drift to sound modern)
+    skip = wrong_only | {i for i, sentence in enumerate(sents) if tone.dismissals(sentence.text) or tone.filler(sentence.text)}
     for concept in rubric.concepts:
         found = match_phrasings(answer, sents, concept.phrasings, respect_negation=False, skip=skip)
         if found is None and skip != wrong_only:
