@@ -108,3 +108,19 @@ def test_labs_without_sklearn_models_do_not_import_it(lab_id):
                          env=dict(os.environ))
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == ""
+
+
+def test_a_fresh_lab_process_runs_blas_on_one_thread():
+    # numpy and scipy load inside the lab, after threadpoolctl's limit was set: the
+    # thread-count variables must hold them to one thread too (recs-feedback-loop spun
+    # 20 s of CPU on two cores instead of 1.3 s before they did)
+    probe = ("import json\nfrom mlsd.labs.registry import run_lab\nrun_lab('recs-diversity')\n"
+             "from threadpoolctl import threadpool_info\n"
+             "print(json.dumps([i['num_threads'] for i in threadpool_info() if i['user_api'] == 'blas']))")
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300, env=env)
+    assert out.returncode == 0, out.stderr
+    import json
+
+    threads = json.loads(out.stdout.strip().splitlines()[-1])
+    assert threads and all(n == 1 for n in threads)

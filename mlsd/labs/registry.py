@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import time
 from typing import Callable
 
@@ -67,6 +68,12 @@ def run_lab(lab_id: str, seed: int = 0) -> LabResult:
     spec = get_lab(lab_id)
     # One BLAS/OpenMP thread: the models are tiny, and spinning threads on a
     # busy two-core machine made fits 10-20x slower without changing a number.
+    # threadpoolctl limits only the libraries loaded already, and a lab imports numpy
+    # and scipy inside itself: in a fresh `mlsd lab ID` process they loaded after the
+    # limit, with a thread per core (recs-feedback-loop: 20 s of CPU instead of 1.3).
+    # These variables are read when a library loads; a user's own setting stays.
+    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(variable, "1")
     from threadpoolctl import threadpool_limits  # ships with scikit-learn
 
     with threadpool_limits(limits=1):
