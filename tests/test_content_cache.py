@@ -208,3 +208,20 @@ def test_list_output_same_with_and_without_cache(tmp_path):
     assert runs[0].stdout == runs[1].stdout == runs[2].stdout
     assert "ctr" in runs[0].stdout
     assert not (tmp_path / "cache").exists() or _entries(tmp_path / "cache" / "mlsd" / "content")
+
+
+def test_folder_is_pruned_to_the_newest_entries(cache_home, monkeypatch):
+    monkeypatch.setattr(cache, "MAX_ENTRIES", 8)
+    cache_home.mkdir(parents=True)
+    for i in range(8):
+        old = cache_home / f"{i:064x}.pickle"
+        old.write_bytes(b"old")
+        os.utime(old, (1_000_000 + i, 1_000_000 + i))
+    cache._prune(cache_home, keep=8)
+    assert len(_entries(cache_home)) == 8  # at the limit: nothing removed
+    key = cache.key("case", "new text")
+    cache.put(key, "value")  # the ninth: back to 3/4 of the limit, oldest first
+    left = _entries(cache_home)
+    assert len(left) == 9 - (9 - 6)
+    assert cache.get(key, str) == "value"
+    assert cache_home / f"{0:064x}.pickle" not in left

@@ -13,6 +13,7 @@ An entry that is missing, truncated, corrupt, written by someone else or of the
 wrong type is ignored (and rewritten on the next store): the cache can only make
 a command faster, never make it fail or show other content. Only results
 without problems are stored; a file with problems is checked afresh every time.
+Past MAX_ENTRIES entries the oldest written are removed.
 """
 
 from __future__ import annotations
@@ -124,6 +125,28 @@ def get(entry: str, expected: type | tuple[type, ...]) -> Any | None:
     return value
 
 
+MAX_ENTRIES = 400  # about 50 MB of cases; an author editing a case adds one entry per save
+
+
+def _prune(folder: Path, keep: int | None = None) -> None:
+    """Keep the folder from growing without end: past `keep` (MAX_ENTRIES) entries, drop the
+    oldest written, down to three quarters (an entry still in use is written again on its next miss)."""
+    keep = MAX_ENTRIES if keep is None else keep
+    entries = list(folder.glob("*.pickle"))
+    if len(entries) <= keep:
+        return
+    def written(path: Path) -> float:
+        try:
+            return path.stat().st_mtime
+        except OSError:
+            return 0.0
+    for path in sorted(entries, key=written)[: len(entries) - keep * 3 // 4]:
+        try:
+            path.unlink()
+        except OSError:
+            pass
+
+
 def put(entry: str, value: Any) -> None:
     """Store `value` under `entry` (atomically: a reader sees the old file or the whole new one).
     A cache that cannot be written (read-only home, full disk) is skipped without a word."""
@@ -142,6 +165,7 @@ def put(entry: str, value: Any) -> None:
             handle.write(blob)
         os.replace(tmp, folder / f"{entry}.pickle")
         tmp = None
+        _prune(folder)
     except Exception:
         pass
     finally:
