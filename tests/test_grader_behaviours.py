@@ -356,3 +356,12 @@ def test_a_buzzword_sentence_earns_no_concept_credit(catalog):
     buzz = grade(case, "monitoring", "We leverage a holistic, AI-driven observability framework covering feature drift.")
     plain = grade(case, "monitoring", "We track feature drift per input and alert when it moves.")
     assert "drift" not in {h.id for h in buzz.hits} and "drift" in {h.id for h in plain.hits}
+
+
+def test_a_real_word_from_any_case_is_not_a_typo_of_a_rubric_word():
+    from mlsd.grader.text import typo_aliases
+
+    vocabulary = frozenset({"scores", "calibration"})
+    assert typo_aliases("new stores and calibraton", vocabulary) == {"stores": "scores", "calibraton": "calibration"}
+    assert typo_aliases("new stores and calibraton", vocabulary, known=frozenset({"store"})) == {
+        "calibraton": "calibration"}

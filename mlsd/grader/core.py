@@ -475,7 +475,7 @@ def rubric_vocabulary(rubric: Rubric) -> frozenset[str]:
 
 def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: str = DEFAULT_LEVEL,
                  topic_check=None, relevance=None, red_flags: list[RedFlag] | None = None,
-                 context: tuple[Rubric, ...] = ()) -> Grade:
+                 context: tuple[Rubric, ...] = (), known_terms: frozenset[str] = frozenset()) -> Grade:
     """Score one answer against a rubric.
 
     score = max(coverage x shape, engagement) - penalties, capped when off-topic, where coverage
@@ -495,7 +495,8 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
         misses = [_miss(c, level) for c in rubric.concepts]
         return Grade(case_id, step_id, level, 0.0, False, [], misses, [],
                      "No answer: even a rough outline of the key points earns credit.")
-    sents = textmod.sentences(answer, textmod.typo_aliases(answer, rubric_vocabulary(rubric)))
+    # known_terms: stems of real words (every case's text), never taken for a typo of a rubric word
+    sents = textmod.sentences(answer, textmod.typo_aliases(answer, rubric_vocabulary(rubric), known_terms))
     hits: list[Hit] = []
     misses: list[Miss] = []
     credit: dict[str, float] = {}
@@ -637,8 +638,10 @@ def grade(case: Case, step_id: str, text: str, level: str = DEFAULT_LEVEL) -> Gr
     relevance = topics.step_relevance if topics else None
     from mlsd.content import pitfalls
 
+    known = memo.by_identity(_KNOWN, (topics,), lambda: frozenset(topics.idf)) if topics else frozenset()
     result = grade_rubric(case.id, step_id, step.rubric, text, level, topic_check=check, relevance=relevance,
-                          red_flags=pitfalls.for_step(step.rubric, step_id), context=_case_rubrics(case))
+                          red_flags=pitfalls.for_step(step.rubric, step_id), context=_case_rubrics(case),
+                          known_terms=known)
     if case.architecture is not None and case.architecture.step == step_id:
         from mlsd.grader.architecture import apply_sketch  # a sketch (arrow lines, Mermaid) counts toward the step
 
@@ -647,6 +650,7 @@ def grade(case: Case, step_id: str, text: str, level: str = DEFAULT_LEVEL) -> Gr
 
 
 _RUBRICS: dict = {}
+_KNOWN: dict = {}
 
 
 def _case_rubrics(case: Case) -> tuple[Rubric, ...]:

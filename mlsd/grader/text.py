@@ -149,7 +149,7 @@ def within_one_edit(a: str, b: str) -> bool:
     return a[i:] == b[i + 1 :]
 
 
-def typo_aliases(text: str, vocabulary: frozenset[str]) -> dict[str, str]:
+def typo_aliases(text: str, vocabulary: frozenset[str], known: frozenset[str] = frozenset()) -> dict[str, str]:
     """Misspelt answer words (6+ letters) that are one edit from a rubric word."""
     aliases: dict[str, str] = {}
     buckets = _typo_buckets(vocabulary)
@@ -159,8 +159,8 @@ def typo_aliases(text: str, vocabulary: frozenset[str]) -> dict[str, str]:
         if len(word) < 6 or word in seen or word in vocabulary:
             continue
         seen.add(word)
-        if stem(word) in stems:  # "trained" is a form of the rubric's "train", not a typo of "trainer"
-            continue
+        if stem(word) in stems or stem(word) in known:
+            continue  # "trained" is a form of "train", and "stores" a word of its own, not a typo of "scores"
         for length in (len(word) - 1, len(word), len(word) + 1):
             match = next((c for c in buckets.get((word[0], length), ()) if within_one_edit(word, c)), None)
             if match is not None:
