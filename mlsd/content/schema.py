@@ -134,6 +134,10 @@ class RedFlag(_Strict):
         description="'asserted': raised when the phrasing is claimed (not negated); 'dismissed': raised when "
         "the phrasing is denied or waved away ('no need to recalibrate').",
     )
+    examples: list[str] = Field(default_factory=list, description="Sentences making the wrong claim, in the "
+                                "voices candidates write in; the flag must catch each (checked by tests).")
+    counterparts: list[str] = Field(default_factory=list, description="Correct sentences near the claim "
+                                    "(its fix, its negation); the flag must spare each (checked by tests).")
 
     @field_validator("phrasings")
     @classmethod
@@ -147,7 +151,7 @@ class Pitfall(RedFlag):
     fix: str = Field(min_length=1, description="What to say or do instead.")
     steps: list[str] = Field(default_factory=list, description="Step ids it applies to; empty for every step.")
     examples: list[str] = Field(min_length=1, description="Wrong claims it must catch (checked by tests).")
-    counterparts: list[str] = Field(min_length=1, description="Correct statements it must not flag (tests).")
+    counterparts: list[str] = Field(min_length=1, description="Correct statements it must not flag (tests).")  # required here
 
 
 class PitfallLibrary(_Strict):
