@@ -365,3 +365,12 @@ def test_a_real_word_from_any_case_is_not_a_typo_of_a_rubric_word():
     assert typo_aliases("new stores and calibraton", vocabulary) == {"stores": "scores", "calibraton": "calibration"}
     assert typo_aliases("new stores and calibraton", vocabulary, known=frozenset({"store"})) == {
         "calibraton": "calibration"}
+
+
+def test_magnitudes_written_onto_numbers_read_as_words(catalog):
+    """'500M MAU' in a note says what '500 million monthly active members' says in prose."""
+    assert phrase_terms("500M users, 1.5B loads, 20k qps") == phrase_terms("500 million users, 1.5 billion loads, 20 thousand qps")
+    assert phrase_terms("30 m") != phrase_terms("30 million")  # a letter apart from its number is left alone
+    case = catalog.case("pymk")
+    for note in ("500M MAU, ~200M DAU.", "scale: 500M monthly actives, 200M daily"):
+        assert "scale" in {h.id for h in grade(case, "requirements", note).hits}, note

@@ -84,9 +84,19 @@ def _prepare(text: str) -> str:
     )
 
 
+# A magnitude written onto a number ("500M", "1.5B", "20k") reads as the word people say, so notes
+# match phrasings written out ("500 million members"); only when it touches the number.
+_MAGNITUDE_SUFFIX = {"k": "thousand", "m": "million", "mm": "million", "b": "billion", "bn": "billion"}
+
+
 def raw_words(text: str) -> list[tuple[str, int, int]]:
     """Lower-cased words with character offsets."""
-    return [(m.group(0), m.start(), m.end()) for m in _WORD.finditer(_prepare(text))]
+    found = [(m.group(0), m.start(), m.end()) for m in _WORD.finditer(_prepare(text))]
+    for i in range(1, len(found)):
+        word, start, _ = found[i]
+        if word in _MAGNITUDE_SUFFIX and found[i - 1][2] == start and found[i - 1][0][:1].isdigit():
+            found[i] = (_MAGNITUDE_SUFFIX[word], start, found[i][2])
+    return found
 
 
 def _canonicalise(words: list[tuple[str, int, int]], aliases: dict[str, str] | None = None) -> list[Token]:
