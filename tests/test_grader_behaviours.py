@@ -374,3 +374,21 @@ def test_magnitudes_written_onto_numbers_read_as_words(catalog):
     case = catalog.case("pymk")
     for note in ("500M MAU, ~200M DAU.", "scale: 500M monthly actives, 200M daily"):
         assert "scale" in {h.id for h in grade(case, "requirements", note).hits}, note
+
+
+def test_an_outcome_named_ignored_is_not_a_dismissal(catalog):
+    """'an ignored request' is an outcome; 'we ignored recipient load' waves the concept away."""
+    case = catalog.case("pymk")
+    outcome = grade(case, "framing", "An ignored request costs the recipient attention: cap requests per recipient.")
+    waved = grade(case, "framing", "We ignored recipient load entirely.")
+    assert "recipient-load" in {h.id for h in outcome.hits}
+    assert "recipient-load" not in {h.id for h in waved.hits}
+
+
+def test_a_critical_word_that_is_looked_for_does_not_reject_the_claim(catalog):
+    """'reports to catch privacy leaks' relies on reports (the red flag); 'would leak' criticises."""
+    case = catalog.case("pymk")
+    relied = grade(case, "monitoring", "We rely on user reports to catch privacy leaks.")
+    assert "privacy-by-complaints" in {f.id for f in relied.red_flags}
+    criticised = grade(case, "monitoring", "Relying on user reports would leak private data for weeks.")
+    assert "privacy-by-complaints" not in {f.id for f in criticised.red_flags}

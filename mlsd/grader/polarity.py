@@ -23,6 +23,7 @@ Span = tuple[int, int]
 CRITICAL_STEMS = frozenset(
     "leak inflat overestim optimist mislead wrong flaw pitfal danger hurt harm broken trap naiv fool".split()
 )
+_DETECT_STEMS = frozenset(textmod.stem(w) for w in "catch detect find spot flag surface notice".split())
 CLAUSE_BREAK_WORDS = frozenset({"but", "because", "since", "whereas", "while", "although", "though", "however", "so"})
 _CLAUSE_PUNCT = ",;()|:>"  # ':' and the '>' of '->' end a clause in notes
 # "not just X", "not only X", "rather than only X": the negation contrasts, it does not deny
@@ -30,6 +31,7 @@ _CONTRAST_AFTER_NEGATION = frozenset({"just", "only", "merely", "simply", "solel
 
 # A concept is waved away by a negation plus a word of value in its clause
 # ("latency isn't a concern", "we don't need calibration") or one dismissive word.
+_SUBJECTS = frozenset("i we you they he she it just simply mostly largely safely".split())
 DISMISS_WORDS = frozenset("irrelevant unnecessary overkill pointless ignore ignored ignoring unrelated skip skipping".split())
 # "skip-above" clicks and a "skip rate" are things, not decisions to leave something out
 _SKIP_AS_NOUN = frozenset("above below rate rates ahead next".split())
@@ -116,6 +118,8 @@ def is_negated(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
             return False
         if toks[i].raw == "than":  # "recall (more important than accuracy)" ranks it below
             return i < span[0] and i > 0 and toks[i - 1].raw in ("important", "useful", "better", "informative")
+        if toks[i].term in CRITICAL_STEMS and any(toks[j].term in _DETECT_STEMS for j in range(max(0, i - 2), i)):
+            return False  # "reports to catch privacy leaks": the leak is what is looked for, not a verdict
         return textmod.is_negation(toks[i].raw) or toks[i].term in CRITICAL_STEMS
 
     return any(rejects(i) for i in range(begin, finish + 1))
@@ -151,6 +155,10 @@ def is_dismissed(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
         if toks[i].raw.startswith("skip") and i + 1 < len(toks) and toks[i + 1].raw in _SKIP_AS_NOUN:
             return False
         if toks[i].raw.startswith("skip") and i > first:  # "spell fixes we skip" is rare; "X, skip Y" is about Y
+            return False
+        # "an ignored request costs the recipient", "count ignored requests": the participle names
+        # an outcome when it stands before its noun with no one doing the ignoring
+        if toks[i].raw == "ignored" and i == first - 1 and (i == 0 or toks[i - 1].raw not in _SUBJECTS):
             return False
         return toks[i].raw in DISMISS_WORDS and not (
             _punctuation_between(answer, toks, min(i, first), max(i, last)) if i < first or i > last else False
