@@ -1,11 +1,19 @@
 from __future__ import annotations
 
+import atexit
 import functools
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# One content cache for the whole test run, in a temporary folder: tests share its entries (each
+# case is validated once per run) but never read or fill the user's own ~/.cache/mlsd.
+os.environ["XDG_CACHE_HOME"] = _TEST_CACHE = tempfile.mkdtemp(prefix="mlsd-test-cache-")
+atexit.register(shutil.rmtree, _TEST_CACHE, ignore_errors=True)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 COURSE = FIXTURES / "course"
