@@ -11,6 +11,9 @@ where wall time grows but CPU time does not.
 
 --compute: the older in-process table instead: each lab's own compute seconds
 (LabResult.seconds) over seeds 0..N-1, imports paid by the first run only.
+--baseline DIR also times an older checkout (a source tree holding mlsd/) in the same
+round-robin, as `python -m mlsd` with DIR on PYTHONPATH (both sides then run `python -m mlsd`),
+so before/after figures come from one run.
 Exits 1 if a target is missed, 2 on bad arguments.
 """
 
@@ -41,9 +44,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-cases", action="store_true", help="skip the per-case `mlsd lab CASE` runs")
     parser.add_argument("--case", action="append", default=[], help="only this case (repeatable)")
     parser.add_argument("--lab", action="append", default=[], help="only this lab id (repeatable)")
+    parser.add_argument("--baseline", metavar="DIR",
+                        help="also time the checkout in DIR (holding mlsd/) in the same runs, for before/after")
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1")
+    if args.baseline and not (Path(args.baseline) / "mlsd" / "__init__.py").is_file():
+        parser.error(f"--baseline {args.baseline}: no mlsd/__init__.py there")
 
     try:
         import mlsd  # noqa: F401
@@ -122,11 +129,11 @@ def _mlsd(module: bool = False) -> list[str]:
     return [str(script)] if script.exists() and not module else [sys.executable, "-m", "mlsd"]
 
 
-def _run(cmd: list[str], env: dict) -> tuple[float, float]:
+def _run(cmd: list[str], env: dict, cwd: str | None = None) -> tuple[float, float]:
     """(wall, CPU) seconds of one command in a fresh process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=cwd)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -141,7 +148,9 @@ def _commands(specs, args, console) -> int:
     if not args.no_bytecode:  # as after `pip install`: compiled bytecode, kept out of the source tree
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["PYTHONPYCACHEPREFIX"] = os.path.join(work, "pycache")
-    mlsd = _mlsd(args.module)
+    mlsd = _mlsd(args.module or bool(args.baseline))
+    cwd = work  # not the source tree: `python -m mlsd` there would import it from the current folder
+    old_env = dict(env, PYTHONPATH=str(Path(args.baseline).resolve())) if args.baseline else None
     commands: dict[str, tuple[str, list[str], float]] = {}
     for spec in specs:
         commands[spec.id] = (spec.case, mlsd + ["lab", spec.id], LAB_MEDIAN_BUDGET)
@@ -149,19 +158,26 @@ def _commands(specs, args, console) -> int:
     for case in cases:
         commands[f"{case} (all labs)"] = (case, mlsd + ["lab", case], CASE_TOTAL_BUDGET)
     samples: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+    baseline: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
     # warm-up: disk cache and bytecode of mlsd and of every library a lab imports
-    _run(mlsd + ["lab", "--list"], env)
-    _run([sys.executable, "-c", "import numpy, scipy.sparse, xgboost, sklearn.linear_model, sklearn.isotonic, "
-          "sklearn.naive_bayes, sklearn.metrics, sklearn.preprocessing, sklearn.model_selection"], env)
+    for side in [env] + ([old_env] if old_env else []):
+        _run(mlsd + ["lab", "--list"], side, cwd)
+        _run([sys.executable, "-c", "import numpy, scipy.sparse, scipy.optimize, xgboost, sklearn.linear_model, "
+              "sklearn.isotonic, sklearn.naive_bayes, sklearn.metrics, sklearn.preprocessing, "
+              "sklearn.model_selection"], side, cwd)
     with console.status("timing lab commands...") as status:
         for round_ in range(args.runs):
             for name, (_, cmd, _) in commands.items():
                 status.update(f"round {round_ + 1}/{args.runs}: mlsd {' '.join(cmd[len(mlsd):])}")
-                samples[name].append(_run(cmd, env))
+                samples[name].append(_run(cmd, env, cwd))
+                if old_env:
+                    baseline[name].append(_run(cmd, old_env, cwd))
     table = Table(title=f"`mlsd lab ...` in fresh processes, median of {args.runs} (load {os.getloadavg()[0]:.1f})",
                   title_justify="left")
-    for col, justify in (("case", "left"), ("command", "left"), ("wall s", "right"), ("cpu s", "right"),
-                         ("target", "right"), ("", "left")):
+    columns = [("case", "left"), ("command", "left"), ("wall s", "right"), ("cpu s", "right")]
+    if old_env:
+        columns += [("baseline wall s", "right"), ("baseline cpu s", "right")]
+    for col, justify in columns + [("target", "right"), ("", "left")]:
         table.add_column(col, justify=justify)
     failures = []
     for name, (case, cmd, budget) in commands.items():
@@ -170,7 +186,11 @@ def _commands(specs, args, console) -> int:
         over = wall > budget
         if over:
             failures.append(f"mlsd {' '.join(cmd[len(mlsd):])}: {wall:.2f} s wall > {budget:.0f} s")
-        table.add_row(case, "mlsd " + " ".join(cmd[len(mlsd):]), f"{wall:.2f}", f"{cpu:.2f}",
+        old = []
+        if old_env:
+            old = [f"{statistics.median(w for w, _ in baseline[name]):.2f}",
+                   f"{statistics.median(c for _, c in baseline[name]):.2f}"]
+        table.add_row(case, "mlsd " + " ".join(cmd[len(mlsd):]), f"{wall:.2f}", f"{cpu:.2f}", *old,
                       f"<= {budget:.0f} s", "[red]OVER[/red]" if over else "ok")
     console.print(table)
     worst = max((statistics.median(w for w, _ in samples[s.id]) for s in specs), default=0.0)

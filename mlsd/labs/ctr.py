@@ -199,7 +199,7 @@ def downsampling(seed: int) -> LabOutput:
     original rate. With very few negatives left (3%) the model itself gets noisier.
     """
     import numpy as np
-    from sklearn.linear_model import LogisticRegression
+    from mlsd.labs.estimators import LogisticRegression
 
     from mlsd.labs.metrics import calibration_ratio, normalized_entropy, roc_auc
 
@@ -295,7 +295,7 @@ def gbdt_lr(seed: int) -> LabOutput:
     """
     import numpy as np
     from scipy import sparse
-    from sklearn.linear_model import LogisticRegression
+    from mlsd.labs.estimators import LogisticRegression
 
     from mlsd.labs.metrics import calibration_ratio, normalized_entropy, roc_auc
 
@@ -386,8 +386,8 @@ def calibration_ne(seed: int) -> LabOutput:
     move. Isotonic regression fitted on a holdout undoes the shift.
     """
     import numpy as np
-    from sklearn.isotonic import IsotonicRegression
-    from sklearn.linear_model import LogisticRegression
+    from mlsd.labs.estimators import IsotonicRegression
+    from mlsd.labs.estimators import LogisticRegression
 
     from mlsd.labs.metrics import calibration_ratio, expected_calibration_error, normalized_entropy, roc_auc
 
@@ -489,7 +489,7 @@ def freshness(seed: int) -> LabOutput:
     """
     import numpy as np
     from scipy import sparse
-    from sklearn.linear_model import LogisticRegression
+    from mlsd.labs.estimators import LogisticRegression
 
     from mlsd.labs.metrics import normalized_entropy
 

@@ -254,8 +254,8 @@ def imbalance(seed: int) -> LabOutput:
     custom objective (gradient and hessian w.r.t. the margin, Lin et al., "Focal Loss
     for Dense Object Detection", ICCV 2017); and logloss on a sample keeping every
     fraud and 10% of legitimate payments. Each model's scores are then recalibrated
-    with isotonic regression fit on a separate calibration split (sklearn's
-    IsotonicRegression; CalibratedClassifierCV no longer takes a prefit model).
+    with isotonic regression fit on a separate calibration split (scikit-learn's
+    IsotonicRegression, as mlsd.labs.estimators; CalibratedClassifierCV no longer takes a prefit model).
 
     Ranking is not entirely unaffected: with weight ~100 on each of ~300 frauds, the
     class-weighted model overfits them a little and loses 0.01-0.04 PR-AUC here; the
@@ -270,8 +270,8 @@ def imbalance(seed: int) -> LabOutput:
     with w the sampling rate (He et al. 2014); weights and focal loss have no such formula.
     """
     import numpy as np
-    from sklearn.isotonic import IsotonicRegression
-    from sklearn.metrics import average_precision_score
+    from mlsd.labs.estimators import IsotonicRegression
+    from mlsd.labs.metrics import average_precision as average_precision_score  # sklearn's float, no sklearn
 
     from mlsd.labs.metrics import calibration_ratio, expected_calibration_error
     from mlsd.labs.xgb import xgboost
@@ -376,9 +376,9 @@ def accuracy_paradox(seed: int) -> LabOutput:
     the huge pool of easy negatives dominates it (Saito & Rehmsmeier, PLoS ONE 2015).
     """
     import numpy as np
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import average_precision_score, roc_auc_score
-    from sklearn.preprocessing import StandardScaler
+    from mlsd.labs.estimators import LogisticRegression, StandardScaler
+    from mlsd.labs.metrics import average_precision as average_precision_score  # sklearn's floats, no sklearn
+    from mlsd.labs.metrics import roc_auc_exact as roc_auc_score
 
     rng = np.random.default_rng(seed)
     prevalence = 0.005

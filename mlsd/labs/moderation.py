@@ -73,8 +73,8 @@ def fusion(seed: int) -> LabOutput:
     right.
     """
     import numpy as np
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import average_precision_score
+    from mlsd.labs.estimators import LogisticRegression
+    from mlsd.labs.metrics import average_precision as average_precision_score  # sklearn's float, no sklearn
 
     rng = np.random.default_rng(seed)
     n = 20_000
@@ -539,7 +539,7 @@ def evasion_drift(seed: int) -> LabOutput:
     """
     import numpy as np
     from scipy import sparse
-    from sklearn.naive_bayes import MultinomialNB
+    from mlsd.labs.estimators import MultinomialNB
 
     rng = np.random.default_rng(seed)
     length, weeks, n_spellings = 12, 7, 12

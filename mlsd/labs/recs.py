@@ -77,7 +77,7 @@ def cold_start(seed: int) -> LabOutput:
     uses each where it is strong.
     """
     import numpy as np
-    from sklearn.linear_model import Ridge
+    from mlsd.labs.estimators import Ridge
 
     rng = np.random.default_rng(seed)
     n_users, n_items, d, n_feat, dim, k = 2000, 800, 12, 24, 16, 10
