@@ -13,6 +13,9 @@ cached too (in a temporary PYTHONPYCACHEPREFIX), as for an installed package, ev
 PYTHONDONTWRITEBYTECODE is set; --no-bytecode keeps that setting.
 Also checks that `mlsd --help` and `mlsd list` import none of the grader,
 pydantic, pandas, sklearn, xgboost, matplotlib.
+--baseline DIR also times an older checkout (a source tree holding mlsd/, e.g. made with
+`git archive REV | tar -x -C DIR`) in the same round-robin, as `python -m mlsd` with DIR on
+PYTHONPATH, so before/after ratios come from one run; both sides then run `python -m mlsd`.
 Exits 1 if a target is missed or a heavy module is imported.
 """
 
@@ -38,11 +41,11 @@ def _mlsd(module: bool) -> list[str]:
     return [str(script)] if script.exists() and not module else [sys.executable, "-m", "mlsd"]
 
 
-def _run(cmd: list[str], env: dict) -> tuple[float, float]:
+def _run(cmd: list[str], env: dict, cwd: str | None = None) -> tuple[float, float]:
     """(wall, CPU) seconds of one run in a fresh process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=cwd)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -54,7 +57,7 @@ def _imports(args: list[str], env: dict) -> list[str]:
         "try:\n    runpy.run_module('mlsd', run_name='__main__')\nexcept SystemExit:\n    pass\n"
         "print(','.join(m for m in %r if m in sys.modules), file=sys.stderr)" % (args, HEAVY)
     )
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env)
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, cwd=tempfile.gettempdir())
     line = out.stderr.strip().splitlines()[-1] if out.stderr.strip() else ""
     return [m for m in line.split(",") if m]
 
@@ -68,9 +71,13 @@ def main() -> int:
                              "by default runs use a bytecode cache in a temporary folder, as an installed package does)")
     parser.add_argument("--module", action="store_true",
                         help="run `python -m mlsd` rather than the mlsd script (e.g. an older checkout on PYTHONPATH)")
+    parser.add_argument("--baseline", metavar="DIR",
+                        help="also time the checkout in DIR (holding mlsd/) in the same runs, for before/after")
     args = parser.parse_args()
     if args.runs < 1:
         parser.error("--runs must be at least 1")
+    if args.baseline and not (Path(args.baseline) / "mlsd" / "__init__.py").is_file():
+        parser.error(f"--baseline {args.baseline}: no mlsd/__init__.py there")
     work = Path(tempfile.mkdtemp(prefix="mlsd-bench-"))
     env = dict(os.environ, MLSD_HOME=str(work / "home"), NO_COLOR="1", COLUMNS="100",
                XDG_CACHE_HOME=str(work / "cache"))
@@ -78,10 +85,12 @@ def main() -> int:
     if not args.no_bytecode:  # as after `pip install`: compiled bytecode, kept out of the source tree
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
-    mlsd = _mlsd(args.module)
+    mlsd = _mlsd(args.module or bool(args.baseline))
+    cwd = str(work)  # not the source tree: `python -m mlsd` there would import it from the current folder
     sheet = work / "sheet.md"
     with open(sheet, "w", encoding="utf-8") as handle:  # the model answers: a full seven-step sheet
-        subprocess.run(mlsd + ["show", args.case, "--answers", "--markdown"], check=True, stdout=handle, env=env)
+        subprocess.run(mlsd + ["show", args.case, "--answers", "--markdown"], check=True, stdout=handle, env=env,
+                       cwd=cwd)
     commands = {
         "floor": ([sys.executable, "-c", FLOOR], env),
         "mlsd --help": (mlsd + ["--help"], env),
@@ -90,19 +99,24 @@ def main() -> int:
         f"mlsd grade {args.case} sheet.md": (mlsd + ["grade", args.case, str(sheet)], env),
         "mlsd list (no cache)": (mlsd + ["list"], dict(env, MLSD_NO_CACHE="1")),
     }
+    if args.baseline:
+        old = dict(env, PYTHONPATH=str(Path(args.baseline).resolve()), XDG_CACHE_HOME=str(work / "cache-baseline"))
+        for name, (cmd, cmd_env) in list(commands.items()):
+            if name != "floor":
+                commands[f"{name} [baseline]"] = (cmd, {**cmd_env, **{k: old[k] for k in ("PYTHONPATH", "XDG_CACHE_HOME")}})
     for cmd, cmd_env in commands.values():  # warm-up: disk cache, content cache, .pyc files
-        _run(cmd, cmd_env)
+        _run(cmd, cmd_env, cwd)
     samples: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
     for _ in range(args.runs):
         for name, (cmd, cmd_env) in commands.items():
-            samples[name].append(_run(cmd, cmd_env))
+            samples[name].append(_run(cmd, cmd_env, cwd))
     wall = {name: statistics.median(w for w, _ in runs) for name, runs in samples.items()}
     cpu = {name: statistics.median(c for _, c in runs) for name, runs in samples.items()}
     targets = {"mlsd --help": ("ratio", 1.3), "mlsd list": ("ratio", 1.5), f"mlsd show {args.case}": ("ratio", 1.5),
                f"mlsd grade {args.case} sheet.md": ("wall", 0.4)}
 
     print(f"median of {args.runs} round-robin runs; floor = python -c {FLOOR!r}; load {os.getloadavg()[0]:.2f}")
-    print(f"{'command':<28} {'wall ms':>8} {'ratio':>6} {'cpu ms':>8} {'cpu ratio':>9}  target")
+    print(f"{'command':<39} {'wall ms':>8} {'ratio':>6} {'cpu ms':>8} {'cpu ratio':>9}  target")
     failed = []
     for name in commands:
         ratio, cpu_ratio = wall[name] / wall["floor"], cpu[name] / cpu["floor"]
@@ -114,7 +128,7 @@ def main() -> int:
             verdict = f"<= {limit} s: " + ("ok" if wall[name] <= limit else "MISSED")
         if verdict.endswith("MISSED"):
             failed.append(name)
-        print(f"{name:<28} {wall[name] * 1000:8.1f} {ratio:5.2f}x {cpu[name] * 1000:8.1f} {cpu_ratio:8.2f}x  {verdict}")
+        print(f"{name:<39} {wall[name] * 1000:8.1f} {ratio:5.2f}x {cpu[name] * 1000:8.1f} {cpu_ratio:8.2f}x  {verdict}")
     bad = {cmd: _imports(cmd.split(), env) for cmd in ("--help", "list")}
     for cmd, modules in bad.items():
         print(f"imported by `mlsd {cmd}` of {', '.join(HEAVY)}: {', '.join(modules) or 'none'}")

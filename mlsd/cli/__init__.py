@@ -8,6 +8,7 @@ that cannot be written), 130 for Ctrl-C.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from typing import Annotated, Optional
@@ -114,8 +115,7 @@ from mlsd.cli import helptext
 
 helptext.tidy()  # `--help` without `<bool>`, `<str>`, `<list[Path]>`
 
-app = typer.Typer(
-    cls=MlsdGroup,
+_APP_SETTINGS = dict(
     name="mlsd",
     help="Practise machine learning system design interviews: answer each step out loud (well, in text), "
     "get graded against an interviewer's rubric, run toy models that show the idea, and feel the clock.",
@@ -127,6 +127,11 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 
+# Command modules, in the order their commands appear in `mlsd --help`; each has register(app).
+# The optional ones may be missing from a trimmed install.
+_MODULES = ("content", "practice", "grade", "history", "mock", "lab", "export", "progress", "estimate", "dev")
+_REQUIRED = {"content", "practice", "grade", "history"}
+
 
 def _version(value: bool) -> None:
     if value:
@@ -134,7 +139,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _root(
     version: Annotated[
         Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
@@ -143,24 +147,188 @@ def _root(
     """mlsd: an interactive tutor for ML system design interviews."""
 
 
-def _register_all() -> None:
-    from mlsd.cli import content, grade, history, practice
-
-    content.register(app)
-    practice.register(app)
-    grade.register(app)
-    history.register(app)
-    for optional in ("mock", "lab", "export", "progress", "estimate", "dev"):
-        try:
-            module = __import__(f"mlsd.cli.{optional}", fromlist=["register"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"mlsd.cli.{optional}":
-                raise
-            continue
-        module.register(app)
+def _new_app(cls: type = MlsdGroup, **overrides) -> typer.Typer:
+    new = typer.Typer(cls=cls, **{**_APP_SETTINGS, **overrides})
+    new.callback()(_root)
+    return new
 
 
-_register_all()
+def _command_module(name: str):
+    """mlsd.cli.NAME, or None when an optional command module is not installed."""
+    try:
+        return __import__(f"mlsd.cli.{name}", fromlist=["register"])
+    except ModuleNotFoundError as exc:
+        if name in _REQUIRED or exc.name != f"mlsd.cli.{name}":
+            raise
+        return None
+
+
+def _register_all(target: typer.Typer) -> None:
+    for name in _MODULES:
+        module = _command_module(name)
+        if module is not None:
+            module.register(target)
+
+
+def _module_commands(name: str) -> tuple[dict, set[str]]:
+    """The click commands module `name` registers, converted as on the main app (same settings),
+    and the names among them that are groups added with add_typer."""
+    import typer.main
+
+    module = _command_module(name)
+    if module is None:
+        return {}, set()
+    holder = _new_app(cls=TyperGroup, add_completion=False)
+    module.register(holder)
+    groups = {info.name for info in holder.registered_groups}
+    return dict(typer.main.get_command(holder).commands), groups
+
+
+# ------------------------------------------------------------------ lazy start-up
+# typer converts every registered command's parameters when the app starts (most of the cost
+# of `mlsd list`), and importing every command module costs more. So `mlsd` itself (main())
+# starts with light stand-ins: the same names, help, panels and flags as the real commands,
+# read from an index derived from the real commands and cached (keyed by the bytes of every
+# mlsd/cli module and the package versions, so never stale). Resolving a command (`mlsd CMD`,
+# `mlsd CMD --help`, completion inside CMD) swaps in its real module's commands; `mlsd --help`,
+# completing command names and did-you-mean need only the stand-ins. A cache miss (or
+# MLSD_NO_CACHE=1) derives the index again, importing every command module. Importing `app`
+# from here gives the full app with every command registered, as before.
+
+_INDEX_FIELDS = ("help", "short_help", "hidden", "deprecated", "rich_help_panel", "epilog")
+
+
+def command_index() -> dict[str, dict]:
+    """Command name -> {module, help, ...} from the real commands (imports every command module)."""
+    commands: dict[str, dict] = {}
+    groups: dict[str, dict] = {}
+    for name in _MODULES:
+        found, group_names = _module_commands(name)
+        for command_name, command in found.items():
+            entry = {field: getattr(command, field, None) for field in _INDEX_FIELDS}
+            (groups if command_name in group_names else commands)[command_name] = {"module": name, **entry}
+    return {**commands, **groups}  # typer lists an app's commands first, then its add_typer groups
+
+
+def _index_key() -> str:
+    from pathlib import Path
+
+    from mlsd.content import cache
+
+    sources = sorted(Path(__file__).parent.glob("*.py"))
+    return cache.derived_key("cli-command-index", ",".join(_MODULES), sources)
+
+
+def _cached_index() -> dict[str, dict] | None:
+    from mlsd.content import cache
+
+    if not cache.enabled():
+        return None
+    index = cache.get(_index_key(), dict)
+    if not index or not all(isinstance(v, dict) and v.get("module") in _MODULES for v in index.values()):
+        return None
+    return index
+
+
+def standin(name: str, entry: dict):
+    """A command that only names itself: what `mlsd --help` and completion of names read."""
+    from typer.core import TyperCommand
+
+    return TyperCommand(name=name, **{field: entry.get(field) for field in _INDEX_FIELDS})
+
+
+class LazyMlsdGroup(MlsdGroup):
+    """The top-level group with stand-ins that become real commands when resolved."""
+
+    index: dict[str, dict] = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._standins = {name: standin(name, entry) for name, entry in self.index.items()}
+        for name, command in self._standins.items():
+            self.commands.setdefault(name, command)
+
+    def load(self, name: str) -> None:
+        """Swap in the real commands of the module that registers command `name`."""
+        entry = self.index.get(name)
+        if entry is None or self.commands.get(name) is not self._standins.get(name):
+            return
+        for command_name, command in _module_commands(entry["module"])[0].items():
+            self.commands[command_name] = command
+
+    def resolve_command(self, ctx, args):
+        if args:
+            name = args[0]
+            if ctx.token_normalize_func is not None:
+                name = ctx.token_normalize_func(name)
+            self.load(name)
+        return super().resolve_command(ctx, args)
+
+
+def lazy_app(index: dict[str, dict]) -> typer.Typer:
+    group = type("LazyMlsdGroup", (LazyMlsdGroup,), {"index": index})
+    return _new_app(cls=group)
+
+
+def _deferred(module: str, attr: str) -> type:
+    """A class named `attr` whose instances are the real `module.attr`'s, imported on first use."""
+
+    def __new__(cls, *args, **kwargs):
+        import importlib
+
+        return getattr(importlib.import_module(module), attr)(*args, **kwargs)
+
+    return type(attr, (), {"__new__": __new__, "__module__": module})
+
+
+def _light_rich_utils() -> None:
+    """Import typer.rich_utils (help and completion text) without rich.markdown and rich.traceback.
+
+    It imports both at its top, for markdown help and pretty tracebacks, which mlsd does not use
+    (rich markup; pretty exceptions off): markdown-it alone is ~70 ms, a quarter of `mlsd --help`.
+    Stand-in modules serve that one import and are removed at once, so any later import of
+    rich.markdown or rich.traceback gets the real module, and typer, if it ever renders
+    markdown, gets a real Markdown from the stand-in class.
+    """
+    if "typer.rich_utils" in sys.modules:
+        return
+    import types
+
+    stubs = {}
+    for module, attr in (("rich.markdown", "Markdown"), ("rich.traceback", "Traceback")):
+        if module not in sys.modules:
+            stub = types.ModuleType(module)
+            setattr(stub, attr, _deferred(module, attr))
+            stubs[module] = stub
+    sys.modules.update(stubs)
+    try:
+        import typer.rich_utils  # noqa: F401
+    finally:
+        for module, stub in stubs.items():
+            if sys.modules.get(module) is stub:
+                del sys.modules[module]
+
+
+def _startup_app() -> typer.Typer:
+    """The app `mlsd` runs: stand-ins from the cached command index (derived again on a miss)."""
+    from mlsd.content import cache
+
+    index = _cached_index()
+    if index is None:
+        index = command_index()
+        if cache.enabled():
+            cache.put(_index_key(), index)  # put never raises: an unwritable folder only costs speed
+    return lazy_app(index)
+
+
+def __getattr__(name: str):
+    """`app`, with every command registered, built on first use (tests and embedders import it)."""
+    if name == "app":
+        full = _new_app()
+        _register_all(full)
+        globals()["app"] = full
+        return full
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _hangup(signum, frame):  # a closed terminal: treat like Ctrl-C so drafts are saved
@@ -178,7 +346,10 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(ExitStatus.USER_ERROR)
     code: object = 0
     try:
-        app(args=argv, prog_name="mlsd")
+        args = sys.argv[1:] if argv is None else argv
+        if not args or "--help" in args or "-h" in args or "_MLSD_COMPLETE" in os.environ:
+            _light_rich_utils()  # the commands that render typer's rich help or completion text
+        _startup_app()(args=argv, prog_name="mlsd")
     except KeyboardInterrupt:
         _print_error("interrupted")
         code = ExitStatus.INTERRUPTED
