@@ -144,3 +144,29 @@ def test_help_renders_without_markdown_it_and_rich_markdown_stays_real(tmp_path)
     heavy, module, same = out.stderr.rpartition("\nRESULT ")[2].split("|")
     assert heavy == ""  # typer's help imported neither markdown-it nor pygments
     assert module == "rich.markdown" and same == "True"  # and typer's Markdown, if used, is the real one
+
+
+def test_a_typer_wanting_more_of_rich_markdown_still_gets_its_help(monkeypatch):
+    # should typer.rich_utils ever import a name the stand-in modules lack, mlsd imports it normally
+    import builtins
+
+    for module in ("typer.rich_utils", "rich.markdown", "rich.traceback"):
+        monkeypatch.delitem(sys.modules, module, raising=False)  # as in a fresh process
+    real_import = builtins.__import__
+
+    def stub_present():
+        module = sys.modules.get("rich.markdown")
+        return module is not None and getattr(module, "__file__", None) is None
+
+    def fake_import(name, *args, **kwargs):
+        if name == "typer.rich_utils" and stub_present():
+            raise ImportError("cannot import name 'Something' from 'rich.markdown'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", fake_import)
+    cli._light_rich_utils()  # no exception
+    assert not stub_present() and "typer.rich_utils" not in sys.modules
+    monkeypatch.setattr(builtins, "__import__", real_import)
+    import typer.rich_utils
+
+    assert typer.rich_utils.Markdown.__module__ == "rich.markdown"

@@ -303,6 +303,8 @@ def _light_rich_utils() -> None:
     sys.modules.update(stubs)
     try:
         import typer.rich_utils  # noqa: F401
+    except ImportError:  # a typer that wants more of those modules: import it the ordinary way
+        sys.modules.pop("typer.rich_utils", None)
     finally:
         for module, stub in stubs.items():
             if sys.modules.get(module) is stub:
