@@ -225,3 +225,26 @@ def test_folder_is_pruned_to_the_newest_entries(cache_home, monkeypatch):
     assert len(left) == 9 - (9 - 6)
     assert cache.get(key, str) == "value"
     assert cache_home / f"{0:064x}.pickle" not in left
+
+
+def test_phrase_terms_come_back_from_the_cache_and_grade_the_same(cache_home, monkeypatch):
+    """A cold `mlsd grade` spent most of its time tokenising the case's phrasings; a second process
+    reads their terms from the cache and grades exactly as before."""
+    from mlsd.grader import core, grade
+    from mlsd.grader import text as textmod
+
+    case = loader.load_catalog().case("ctr")
+    answer = "Calibrated pCTR for the auction, p99 under 20 ms, 30 minute click window, 2% base CTR."
+    monkeypatch.setattr(textmod, "_PHRASE_TERMS", {})
+    monkeypatch.setattr(core, "_SEEDED", {})
+    first = grade(case, "requirements", answer)
+    assert any(cache_home.glob("*")), "the terms were not stored"
+
+    monkeypatch.setattr(textmod, "_PHRASE_TERMS", {})  # a new process: nothing computed yet
+    monkeypatch.setattr(core, "_SEEDED", {})
+    computed = []
+    real = textmod._phrase_terms
+    monkeypatch.setattr(textmod, "_phrase_terms", lambda p: computed.append(p) or real(p))
+    second = grade(case, "requirements", answer)
+    assert computed == []  # every phrasing's terms came from the cache
+    assert (second.score, [h.id for h in second.hits]) == (first.score, [h.id for h in first.hits])

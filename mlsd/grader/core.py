@@ -639,6 +639,7 @@ def grade(case: Case, step_id: str, text: str, level: str = DEFAULT_LEVEL) -> Gr
     from mlsd.content import pitfalls
 
     known = memo.by_identity(_KNOWN, (topics,), lambda: frozenset(topics.idf)) if topics else frozenset()
+    memo.by_identity(_SEEDED, (case,), lambda: _seed_terms(case, step_id))
     result = grade_rubric(case.id, step_id, step.rubric, text, level, topic_check=check, relevance=relevance,
                           red_flags=pitfalls.for_step(step.rubric, step_id), context=_case_rubrics(case),
                           known_terms=known)
@@ -651,6 +652,25 @@ def grade(case: Case, step_id: str, text: str, level: str = DEFAULT_LEVEL) -> Gr
 
 _RUBRICS: dict = {}
 _KNOWN: dict = {}
+_SEEDED: dict = {}
+
+
+def _seed_terms(case: Case, step_id: str) -> bool:
+    """Tokenising the case's thousands of phrasings is most of a cold `mlsd grade`: their terms
+    depend only on the phrasings and the grader's code, so they are kept in the content cache."""
+    from pathlib import Path
+
+    from mlsd.content import cache, pitfalls
+
+    items = [*(i for r in _case_rubrics(case) for i in (*r.concepts, *r.red_flags)), *pitfalls.library()]
+    phrases = sorted({p for item in items for p in (*item.phrasings, *getattr(item, "unless", ()))})
+    entry = cache.derived_key("phrase-terms", "\0".join(phrases), sorted(Path(__file__).parent.glob("*.py")))
+    known = cache.get(entry, dict)
+    if known is not None and len(known) == len(phrases):
+        textmod.seed_phrase_terms(known)
+        return True
+    cache.put(entry, {p: textmod.phrase_terms(p) for p in phrases})
+    return True
 
 
 def _case_rubrics(case: Case) -> tuple[Rubric, ...]:

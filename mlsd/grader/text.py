@@ -193,9 +193,23 @@ def _typo_buckets(vocabulary: frozenset[str]) -> dict[tuple[str, int], list[str]
     return buckets
 
 
-@lru_cache(maxsize=20000)
+_PHRASE_TERMS: dict[str, tuple[str, ...]] = {}  # phrasing -> terms; seeded from the content cache
+
+
 def phrase_terms(phrase: str) -> tuple[str, ...]:
     """Content terms of a rubric phrasing, canonicalised like answer text."""
+    found = _PHRASE_TERMS.get(phrase)
+    if found is None:
+        found = _PHRASE_TERMS[phrase] = _phrase_terms(phrase)
+    return found
+
+
+def seed_phrase_terms(known: dict[str, tuple[str, ...]]) -> None:
+    """Terms computed by an earlier process for the same grader code (see core._seed_terms)."""
+    _PHRASE_TERMS.update(known)
+
+
+def _phrase_terms(phrase: str) -> tuple[str, ...]:
     out: list[str] = []
     for tok in tokens(phrase):
         if tok.raw in STOPWORDS and tok.term == stem(tok.raw):
