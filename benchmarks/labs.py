@@ -171,7 +171,10 @@ def _commands(specs, args, console) -> int:
                 status.update(f"round {round_ + 1}/{args.runs}: mlsd {' '.join(cmd[len(mlsd):])}")
                 samples[name].append(_run(cmd, env, cwd))
                 if old_env:
-                    baseline[name].append(_run(cmd, old_env, cwd))
+                    try:
+                        baseline[name].append(_run(cmd, old_env, cwd))
+                    except subprocess.CalledProcessError:  # a lab (or case) the baseline does not have
+                        pass
     table = Table(title=f"`mlsd lab ...` in fresh processes, median of {args.runs} (load {os.getloadavg()[0]:.1f})",
                   title_justify="left")
     columns = [("case", "left"), ("command", "left"), ("wall s", "right"), ("cpu s", "right")]
@@ -189,7 +192,7 @@ def _commands(specs, args, console) -> int:
         old = []
         if old_env:
             old = [f"{statistics.median(w for w, _ in baseline[name]):.2f}",
-                   f"{statistics.median(c for _, c in baseline[name]):.2f}"]
+                   f"{statistics.median(c for _, c in baseline[name]):.2f}"] if baseline[name] else ["—", "—"]
         table.add_row(case, "mlsd " + " ".join(cmd[len(mlsd):]), f"{wall:.2f}", f"{cpu:.2f}", *old,
                       f"<= {budget:.0f} s", "[red]OVER[/red]" if over else "ok")
     console.print(table)
