@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         print("no labs to run", file=sys.stderr)
         return 2
 
-    console = Console()
+    console = Console(width=None if sys.stdout.isatty() else 140)  # a saved report keeps whole lab ids
     if not args.compute:
         return _commands(specs, args, console)
     table = Table(title=f"Lab compute time, {args.runs} run(s) each (seeds 0..{args.runs - 1})",
