@@ -392,3 +392,12 @@ def test_a_critical_word_that_is_looked_for_does_not_reject_the_claim(catalog):
     assert "privacy-by-complaints" in {f.id for f in relied.red_flags}
     criticised = grade(case, "monitoring", "Relying on user reports would leak private data for weeks.")
     assert "privacy-by-complaints" not in {f.id for f in criticised.red_flags}
+
+
+def test_harmful_content_is_moderations_subject_not_a_criticism(catalog):
+    """'harmful posts' names what moderation handles; only 'X is harmful' judges X."""
+    case = catalog.case("moderation")
+    wrong = grade(case, "framing", "Remove harmful posts that score above 0.5.")
+    assert "threshold-half" in {f.id for f in wrong.red_flags}
+    judged = grade(case, "framing", "Using a 0.5 threshold is harmful, so tune it per class.")
+    assert "threshold-half" not in {f.id for f in judged.red_flags}

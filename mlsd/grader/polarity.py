@@ -120,6 +120,9 @@ def is_negated(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
             return i < span[0] and i > 0 and toks[i - 1].raw in ("important", "useful", "better", "informative")
         if toks[i].term in CRITICAL_STEMS and any(toks[j].term in _DETECT_STEMS for j in range(max(0, i - 2), i)):
             return False  # "reports to catch privacy leaks": the leak is what is looked for, not a verdict
+        if toks[i].raw == "harmful" and i + 1 < len(toks) and toks[i + 1].raw not in textmod.STOPWORDS \
+                and not _punctuation_between(answer, toks, i, i + 1):
+            return False  # "harmful posts" names the content (moderation's subject), "X is harmful" judges X
         return textmod.is_negation(toks[i].raw) or toks[i].term in CRITICAL_STEMS
 
     return any(rejects(i) for i in range(begin, finish + 1))
