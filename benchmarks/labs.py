@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from procs import mlsd_command, timed_run
 
 LAB_MEDIAN_BUDGET = 2.0  # seconds, per lab
 CASE_TOTAL_BUDGET = 8.0  # seconds, sum of a case's lab medians
@@ -124,19 +125,6 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _mlsd(module: bool = False) -> list[str]:
-    script = Path(sys.executable).parent / "mlsd"
-    return [str(script)] if script.exists() and not module else [sys.executable, "-m", "mlsd"]
-
-
-def _run(cmd: list[str], env: dict, cwd: str | None = None) -> tuple[float, float]:
-    """(wall, CPU) seconds of one command in a fresh process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=cwd)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def _commands(specs, args, console) -> int:
@@ -148,7 +136,7 @@ def _commands(specs, args, console) -> int:
     if not args.no_bytecode:  # as after `pip install`: compiled bytecode, kept out of the source tree
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["PYTHONPYCACHEPREFIX"] = os.path.join(work, "pycache")
-    mlsd = _mlsd(args.module or bool(args.baseline))
+    mlsd = mlsd_command(args.module or bool(args.baseline))
     cwd = work  # not the source tree: `python -m mlsd` there would import it from the current folder
     old_env = dict(env, PYTHONPATH=str(Path(args.baseline).resolve())) if args.baseline else None
     commands: dict[str, tuple[str, list[str], float]] = {}
@@ -161,18 +149,18 @@ def _commands(specs, args, console) -> int:
     baseline: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
     # warm-up: disk cache and bytecode of mlsd and of every library a lab imports
     for side in [env] + ([old_env] if old_env else []):
-        _run(mlsd + ["lab", "--list"], side, cwd)
-        _run([sys.executable, "-c", "import numpy, scipy.sparse, scipy.optimize, xgboost, sklearn.linear_model, "
+        timed_run(mlsd + ["lab", "--list"], side, cwd)
+        timed_run([sys.executable, "-c", "import numpy, scipy.sparse, scipy.optimize, xgboost, sklearn.linear_model, "
               "sklearn.isotonic, sklearn.naive_bayes, sklearn.metrics, sklearn.preprocessing, "
               "sklearn.model_selection"], side, cwd)
     with console.status("timing lab commands...") as status:
         for round_ in range(args.runs):
             for name, (_, cmd, _) in commands.items():
                 status.update(f"round {round_ + 1}/{args.runs}: mlsd {' '.join(cmd[len(mlsd):])}")
-                samples[name].append(_run(cmd, env, cwd))
+                samples[name].append(timed_run(cmd, env, cwd))
                 if old_env:
                     try:
-                        baseline[name].append(_run(cmd, old_env, cwd))
+                        baseline[name].append(timed_run(cmd, old_env, cwd))
                     except subprocess.CalledProcessError:  # a lab (or case) the baseline does not have
                         pass
     table = Table(title=f"`mlsd lab ...` in fresh processes, median of {args.runs} (load {os.getloadavg()[0]:.1f})",

@@ -23,32 +23,19 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from procs import mlsd_command, timed_run
 
 HEAVY = ("mlsd.grader", "pydantic", "yaml", "numpy", "pandas", "sklearn", "xgboost", "matplotlib")
 FLOOR = "import typer, rich.console"
 
 
-def _mlsd(module: bool) -> list[str]:
-    script = Path(sys.executable).parent / "mlsd"
-    return [str(script)] if script.exists() and not module else [sys.executable, "-m", "mlsd"]
-
-
-def _run(cmd: list[str], env: dict, cwd: str | None = None) -> tuple[float, float]:
-    """(wall, CPU) seconds of one run in a fresh process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=cwd)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def _imports(args: list[str], env: dict) -> list[str]:
@@ -85,7 +72,7 @@ def main() -> int:
     if not args.no_bytecode:  # as after `pip install`: compiled bytecode, kept out of the source tree
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
-    mlsd = _mlsd(args.module or bool(args.baseline))
+    mlsd = mlsd_command(args.module or bool(args.baseline))
     cwd = str(work)  # not the source tree: `python -m mlsd` there would import it from the current folder
     sheet = work / "sheet.md"
     with open(sheet, "w", encoding="utf-8") as handle:  # the model answers: a full seven-step sheet
@@ -105,11 +92,11 @@ def main() -> int:
             if name != "floor":
                 commands[f"{name} [baseline]"] = (cmd, {**cmd_env, **{k: old[k] for k in ("PYTHONPATH", "XDG_CACHE_HOME")}})
     for cmd, cmd_env in commands.values():  # warm-up: disk cache, content cache, .pyc files
-        _run(cmd, cmd_env, cwd)
+        timed_run(cmd, cmd_env, cwd)
     samples: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
     for _ in range(args.runs):
         for name, (cmd, cmd_env) in commands.items():
-            samples[name].append(_run(cmd, cmd_env, cwd))
+            samples[name].append(timed_run(cmd, cmd_env, cwd))
     wall = {name: statistics.median(w for w, _ in runs) for name, runs in samples.items()}
     cpu = {name: statistics.median(c for _, c in runs) for name, runs in samples.items()}
     targets = {"mlsd --help": ("ratio", 1.3), "mlsd list": ("ratio", 1.5), f"mlsd show {args.case}": ("ratio", 1.5),
