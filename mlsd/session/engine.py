@@ -17,6 +17,7 @@ from mlsd.content.schema import Case, Framework, FrameworkStep
 from mlsd.session.store import AnswerRow, SessionRow, Store
 
 if TYPE_CHECKING:
+    from mlsd.content.schema import Estimate
     from mlsd.drills.estimate import EstimateCheck
 
 
@@ -139,6 +140,15 @@ class SessionEngine:
     def estimates(self) -> list[AnswerRow]:
         """Estimation answers of this session, in the order given."""
         return [row for row in self.store.answers(self.id) if row.kind == "estimate"]
+
+    def next_estimate(self, step_id: str) -> "Estimate | None":
+        """The estimation question to ask in the step: none already answered in this session,
+        and among the rest the one the user's log says is due (see drills.estimate.pick_question)."""
+        from mlsd.drills import estimate_log
+        from mlsd.drills.estimate import pick_question
+
+        asked = {str(row.extra.get("id")) for row in self.estimates()}
+        return pick_question(self.case, step_id, estimate_log.attempts(self.case.id), asked)
 
     def questions(self) -> list[AnswerRow]:
         return [row for row in self.store.answers(self.id) if row.kind == "question"]

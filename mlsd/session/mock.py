@@ -479,11 +479,7 @@ class MockInterview:
         """Put one estimation question of the step, if the case has one; True when asked."""
         if not self.ask_estimates or self.engine is None:
             return False
-        from mlsd.drills import estimate_log
-        from mlsd.drills.estimate import pick_question
-
-        asked = {str(row.extra.get("id")) for row in self.engine.estimates()}
-        estimate = pick_question(self.case, step_id, estimate_log.attempts(self.case.id), asked)
+        estimate = self.engine.next_estimate(step_id)
         if estimate is None:
             return False
         self._estimate = estimate

@@ -156,11 +156,9 @@ class _Interviewer:
         """One back-of-envelope question in the step, as interviewers ask in requirements: the
         user asks '?' for the numbers, answers with a unit, and sees the worked chain. Logged for
         review and stats, stored beside the step, never part of its score."""
-        from mlsd.drills import estimate_log
-        from mlsd.drills.estimate import example, pick_question, unit_label
+        from mlsd.drills.estimate import example, unit_label
 
-        asked = {str(row.extra.get("id")) for row in self.engine.estimates()}
-        estimate = pick_question(self.engine.case, step_id, estimate_log.attempts(self.engine.case.id), asked)
+        estimate = self.engine.next_estimate(step_id)
         if estimate is None:
             return
         from mlsd.tui.estimate import EstimateQuit, ask
