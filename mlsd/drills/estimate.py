@@ -299,10 +299,10 @@ def computed_value(estimate: "Estimate") -> float:
                             f"'{estimate.unit}'") from None
 
 
-_STATED_NUMBER = re.compile(r"(?<![\w.])(\d[\d,]*(?:\.\d+)?)\s*(thousand|million|billion|trillion|bn|[kmb])?(?![\w])",
+_STATED_SCALE = {**{word: float("1" + power) for word, power in _MULTIPLIERS.items()},
+                 "bn": 1e9, "k": 1e3, "m": 1e6, "b": 1e9}  # the suffixes people write onto numbers
+_STATED_NUMBER = re.compile(r"(?<![\w.])(\d[\d,]*(?:\.\d+)?)\s*(" + "|".join(_STATED_SCALE) + r")?(?![\w])",
                             re.IGNORECASE)
-_STATED_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "bn": 1e9,
-                 "k": 1e3, "m": 1e6, "b": 1e9}
 GIVEAWAY_CLOSENESS = 0.05  # a fact stating a number this close to the answer gives it away ...
 GIVEAWAY_MIN = 100  # ... unless the answer is small, where numbers coincide by chance (30 countries, 30 in flight)
 
