@@ -31,6 +31,29 @@ def isolated_home(tmp_path, monkeypatch):
     return home
 
 
+class FakeClock:
+    """A clock tests move by hand (sessions and mocks take theirs injected)."""
+
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+    def advance(self, seconds: float) -> None:
+        self.t += seconds
+
+
+@pytest.fixture
+def store():
+    """A store in memory, closed after the test."""
+    from mlsd.session.store import Store
+
+    s = Store.memory()
+    yield s
+    s.close()
+
+
 @pytest.fixture
 def course_catalog():
     from mlsd.content.loader import load_catalog

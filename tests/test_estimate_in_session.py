@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from conftest import FakeClock
 from mlsd.content.loader import load_catalog
 from mlsd.drills import estimate_log
 from mlsd.drills.estimate import pick_question, show
@@ -14,29 +15,11 @@ from mlsd.session.mock import MockInterview
 from mlsd.session.store import Store
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.t = 1000.0
-
-    def __call__(self) -> float:
-        return self.t
-
-    def advance(self, seconds: float) -> None:
-        self.t += seconds
-
-
 @pytest.fixture(scope="module")
 def ctr():
     catalog = load_catalog()
     case = catalog.case("ctr")
     return case, catalog.framework_for(case)
-
-
-@pytest.fixture
-def store():
-    s = Store.memory()
-    yield s
-    s.close()
 
 
 def attempt(estimate_id: str, verdict: str, at: float, case_id: str = "ctr"):

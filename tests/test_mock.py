@@ -10,7 +10,7 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from conftest import COURSE
+from conftest import COURSE, FakeClock
 from mlsd.cli import app
 from mlsd.session.context import Context
 from mlsd.errors import UserError
@@ -23,17 +23,6 @@ from mlsd.tui.mock import run_mock
 
 COURSE_ARGS = ["--cases-dir", str(COURSE / "cases")]
 INTERRUPT = object()
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.t = 1000.0
-
-    def __call__(self) -> float:
-        return self.t
-
-    def advance(self, seconds: float) -> None:
-        self.t += seconds
 
 
 class Typist:
@@ -89,13 +78,6 @@ def make_ctx(clock: FakeClock, typist: Typist) -> tuple[Context, io.StringIO]:
 def toy(course_catalog):
     case = course_catalog.case("toy")
     return case, course_catalog.framework_for(case)
-
-
-@pytest.fixture
-def store():
-    s = Store.memory()
-    yield s
-    s.close()
 
 
 def rows_by_step(store: Store, session_id: int) -> dict[str, list]:
