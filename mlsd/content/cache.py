@@ -1,9 +1,9 @@
 """An on-disk cache of validated content, so a command does not re-validate every case.
 
 Validating the shipped cases with pydantic takes most of a second; unpickling the
-result takes milliseconds. An entry's key is a hash of the file's text and of
-everything the result depends on besides: mlsd's version, the source of the schema
-and loader modules, the loader's limits, and the Python, pydantic and PyYAML
+result (light objects of mlsd.content.schema, so no pydantic import) takes milliseconds. An entry's key is a hash of the file's text and of
+everything the result depends on besides: mlsd's version, the source of the schema,
+rules and loader modules, the loader's limits, and the Python, pydantic and PyYAML
 versions. A changed file, schema or library gives a new key, so an entry is never
 stale; old entries are simply no longer read.
 
@@ -76,7 +76,8 @@ def salt() -> bytes:
         here = Path(__file__).resolve().parent
         parts = [
             _MAGIC, __version__.encode(), sys.version.encode(),
-            _file_bytes(here / "schema.py"), _file_bytes(here / "loader.py"), _file_bytes(__file__),
+            _file_bytes(here / "schema.py"), _file_bytes(here / "rules.py"), _file_bytes(here / "loader.py"),
+            _file_bytes(__file__),
             repr((loader.MAX_FILE_BYTES, loader.MAX_DEPTH, sorted(loader.ALLOWED_TAGS))).encode(),
             _package_file("pydantic", "version.py"), _package_file("yaml", "__init__.py"),
         ]

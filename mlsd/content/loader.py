@@ -14,13 +14,12 @@ from mlsd import paths
 from mlsd.content import cache
 from mlsd.errors import ContentError, UnknownCase
 
-if TYPE_CHECKING:  # yaml, pydantic and the schema load when a file is parsed, not on a cache hit
+if TYPE_CHECKING:  # yaml and pydantic (mlsd.content.rules) load when a file is parsed, not on a cache hit
     import yaml
-    from pydantic import BaseModel
 
-    from mlsd.content.schema import Case, Framework
+from mlsd.content.schema import Case, Framework, _Content
 
-M = TypeVar("M", bound="BaseModel")
+M = TypeVar("M", bound=_Content)
 
 
 @dataclass(frozen=True)
@@ -237,7 +236,11 @@ def _validate(model: type[M], path: Path) -> tuple[M | None, yaml.Node | None, l
 
 
 def _validate_document(model: type[M], path: Path, document: tuple) -> tuple[M | None, yaml.Node | None, list[Problem]]:
+    """Validate with the rules (pydantic) and return the light content object (mlsd.content.schema)."""
     from pydantic import ValidationError
+
+    from mlsd.content import rules
+    from mlsd.content.schema import from_model
 
     data, node, problems = document
     if problems and data is None:
@@ -245,7 +248,7 @@ def _validate_document(model: type[M], path: Path, document: tuple) -> tuple[M |
     if not isinstance(data, dict):
         return None, node, problems + [Problem(path, 1, "", "expected a mapping at the top level")]
     try:
-        return model.model_validate(data), node, problems
+        return from_model(getattr(rules, model.__name__).model_validate(data)), node, problems
     except ValidationError as exc:
         for err in exc.errors():
             loc = tuple(err["loc"])
@@ -256,10 +259,10 @@ def _validate_document(model: type[M], path: Path, document: tuple) -> tuple[M |
 
 def _validate_cached(kind: str | type[M], path: Path) -> tuple[Any, yaml.Node | None, list[Problem]]:
     """`_validate` of a content file through the content cache (mlsd.content.cache): a file
-    whose exact text validated cleanly before is unpickled, not parsed; the node is then None.
-    Results with problems are not stored, so they are always reported afresh. `kind` is
-    "case", "framework" or a schema model (e.g. PitfallLibrary)."""
-    from mlsd.content import schema as _schema_types  # unpickling needs the classes anyway
+    whose exact text validated cleanly before is unpickled (light objects: no pydantic), not
+    parsed; the node is then None. Results with problems are not stored, so they are always
+    reported afresh. `kind` is "case", "framework" or a schema class (e.g. PitfallLibrary)."""
+    from mlsd.content import schema as _schema_types
 
     if isinstance(kind, str):
         model = _schema_types.Case if kind == "case" else _schema_types.Framework

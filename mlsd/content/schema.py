@@ -1,74 +1,153 @@
-"""The one schema for framework and case files.
+"""The content objects mlsd works with: frameworks, cases and their parts.
 
-Every model forbids unknown keys, so a typo in a case file is an error that
-names the field rather than a silently ignored key. `json_schema()` exports
-the same rules for editors (see `mlsd validate --schema`).
+Light, frozen objects with the fields, defaults and methods of the pydantic models in
+`mlsd.content.rules`, which validate framework and case files. Importing this module
+costs no pydantic (about 130 ms of every command that reads content): a command whose
+cases come from the content cache never imports it. The rules are not bypassed:
+
+- every object is made from a validated model (`from_model`), or by calling a class
+  (`Estimate(id=..., ...)`) or `Cls.model_validate(data)`, both of which validate with
+  the rules first (and raise pydantic's ValidationError);
+- `model_copy(update=...)` and `model_dump()` behave as pydantic's (no validation on copy).
+
+A field added to a model in `rules` must be added to its class here (same order);
+tests/test_schema_light.py checks that they agree.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from mlsd.content.levels import LEVELS  # noqa: F401  (re-exported)
 
 FORMAT_VERSION = 1
 
+Level = Literal["mid", "senior", "staff"]
+Difficulty = Literal["easy", "medium", "hard"]
 
-def _not_bool(value):
-    if isinstance(value, bool):  # YAML `true` equals 1 in Python; a version is a number
-        raise ValueError(f"format_version must be the number {FORMAT_VERSION}, not {str(value).lower()}")
+
+class FrozenInstanceError(AttributeError):
+    """Content objects are frozen, as the pydantic models are."""
+
+
+class _Content:
+    """Base of the content objects: fields in `__slots__`, set once."""
+
+    __slots__ = ()
+    _fields: ClassVar[tuple[str, ...]] = ()
+
+    def __new__(cls, **data: Any):
+        """`Cls(field=value, ...)`: validated by the rules, as a file's content is."""
+        return cls.model_validate(data)
+
+    @classmethod
+    def _make(cls, values: tuple) -> "_Content":
+        obj = object.__new__(cls)
+        for name, value in zip(cls._fields, values, strict=True):
+            object.__setattr__(obj, name, value)
+        return obj
+
+    @classmethod
+    def model_validate(cls, data: Any) -> "_Content":
+        if isinstance(data, cls):
+            return data
+        from mlsd.content import rules
+
+        return from_model(getattr(rules, cls.__name__).model_validate(data))
+
+    @classmethod
+    def model_json_schema(cls, **kwargs: Any) -> dict:
+        from mlsd.content import rules
+
+        return getattr(rules, cls.__name__).model_json_schema(**kwargs)
+
+    def model_copy(self, *, update: dict[str, Any] | None = None, deep: bool = False) -> "_Content":
+        values = {name: getattr(self, name) for name in self._fields}
+        if deep:
+            import copy
+
+            values = copy.deepcopy(values)
+        if update:
+            unknown = set(update) - set(self._fields)
+            if unknown:
+                raise ValueError(f"{type(self).__name__} has no field {', '.join(sorted(unknown))}")
+            values.update(update)
+        return self._make(tuple(values[name] for name in self._fields))
+
+    def model_dump(self) -> dict[str, Any]:
+        return {name: _dump(getattr(self, name)) for name in self._fields}
+
+    def _values(self) -> tuple:
+        return tuple(getattr(self, name) for name in self._fields)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise FrozenInstanceError(f"{type(self).__name__} is frozen: cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"{type(self).__name__} is frozen: cannot delete {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:  # as pydantic's frozen models: fails for a field holding a list
+        return hash((type(self), self._values()))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{n}={getattr(self, n)!r}' for n in self._fields)})"
+
+    def __reduce__(self):
+        return (_rebuild, (type(self), self._values()))
+
+
+def _rebuild(cls: type[_Content], values: tuple) -> _Content:
+    return cls._make(values)
+
+
+def _dump(value: Any) -> Any:
+    if isinstance(value, _Content):
+        return value.model_dump()
+    if isinstance(value, list):
+        return [_dump(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _dump(v) for k, v in value.items()}
     return value
 
 
-FormatVersion = Annotated[Literal[1], BeforeValidator(_not_bool)]
-
-Level = Literal["mid", "senior", "staff"]
-from mlsd.content.levels import LEVELS  # noqa: E402  (re-exported)
-Difficulty = Literal["easy", "medium", "hard"]
-
-_ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
-
-
-class _Strict(BaseModel):
-    # defer_build: the validators are built on first validation, not at import; a command that
-    # reads cases from the content cache (mlsd.content.cache) never validates (import 90 -> 15 ms)
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
-
-
-def _non_blank(items: list[str], what: str) -> list[str]:
-    for item in items:
-        if not item or not item.strip():
-            raise ValueError(f"{what} must not contain blank entries")
-    return items
+def from_model(model: Any) -> Any:
+    """The light object for a validated pydantic model of `rules` (recursively)."""
+    fields = getattr(type(model), "model_fields", None)
+    if fields is None:
+        if isinstance(model, list):
+            return [from_model(v) for v in model]
+        if isinstance(model, dict):
+            return {k: from_model(v) for k, v in model.items()}
+        return model
+    light = _CLASSES[type(model).__name__]
+    return light._make(tuple(from_model(getattr(model, name)) for name in light._fields))
 
 
 # ---------------------------------------------------------------- framework
 
 
-class FrameworkStep(_Strict):
-    id: str = Field(pattern=_ID_PATTERN, description="Stable step id, e.g. 'data'.")
-    title: str = Field(min_length=1)
-    goal: str = Field(min_length=1, description="What a good answer to this step covers.")
-    question: str = Field(min_length=1, description="Generic question, used when a case has none.")
-    minutes: float = Field(gt=0, description="Default time budget in a 45-minute interview.")
+class FrameworkStep(_Content):
+    __slots__ = _fields = ("id", "title", "goal", "question", "minutes")
+    id: str
+    title: str
+    goal: str
+    question: str
+    minutes: float
 
 
-class Framework(_Strict):
-    format_version: FormatVersion
-    id: str = Field(pattern=_ID_PATTERN)
-    title: str = Field(min_length=1)
-    description: str = ""
-    steps: list[FrameworkStep] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _unique_step_ids(self) -> "Framework":
-        seen: set[str] = set()
-        for step in self.steps:
-            if step.id in seen:
-                raise ValueError(f"duplicate step id '{step.id}'")
-            seen.add(step.id)
-        return self
+class Framework(_Content):
+    __slots__ = _fields = ("format_version", "id", "title", "description", "steps")
+    format_version: int
+    id: str
+    title: str
+    description: str
+    steps: list[FrameworkStep]
 
     def step(self, step_id: str) -> FrameworkStep:
         for step in self.steps:
@@ -88,176 +167,133 @@ class Framework(_Strict):
 # --------------------------------------------------------------------- case
 
 
-class Reference(_Strict):
-    id: str = Field(pattern=_ID_PATTERN)
-    authors: str = Field(min_length=1, description="e.g. 'He et al.' or 'Uber Engineering'.")
-    year: int = Field(ge=1950, le=2100)
-    title: str = Field(min_length=1)
-    venue: str = Field(default="", description="Conference, journal or blog.")
-    url: str = ""
-    note: str = Field(default="", description="What the case takes from it.")
+class Reference(_Content):
+    __slots__ = _fields = ("id", "authors", "year", "title", "venue", "url", "note")
+    id: str
+    authors: str
+    year: int
+    title: str
+    venue: str
+    url: str
+    note: str
 
     def cite(self) -> str:
         venue = f", {self.venue}" if self.venue else ""
         return f"{self.authors} ({self.year}). {self.title}{venue}."
 
 
-class Concept(_Strict):
-    id: str = Field(pattern=_ID_PATTERN)
-    label: str = Field(min_length=1, description="Short human name of the concept.")
-    weight: float = Field(gt=0, le=5)
+class Concept(_Content):
+    __slots__ = _fields = ("id", "label", "weight", "level", "phrasings", "why", "hint")
+    id: str
+    label: str
+    weight: float
     level: Level
-    phrasings: list[str] = Field(
-        min_length=1,
-        description="Phrases that show the concept; words may come in any order and inflection.",
-    )
-    why: str = Field(min_length=1, description="Why it matters; shown when missed.")
-    hint: str = Field(default="", description="A nudge shown when missed; defaults to the label.")
-
-    @field_validator("phrasings")
-    @classmethod
-    def _phrasings_not_blank(cls, value: list[str]) -> list[str]:
-        return _non_blank(value, "phrasings")
+    phrasings: list[str]
+    why: str
+    hint: str
 
 
-class RedFlag(_Strict):
-    id: str = Field(pattern=_ID_PATTERN)
-    claim: str = Field(min_length=1, description="The wrong claim, stated as a candidate would.")
-    phrasings: list[str] = Field(min_length=1, description="Phrases that make the wrong claim.")
-    penalty: float = Field(gt=0, le=1, description="Score points subtracted when raised.")
-    why: str = Field(min_length=1, description="Why the claim is wrong.")
-    fix: str = Field(default="", description="What to say or do instead.")
-    unless: list[str] = Field(default_factory=list, description="Words that, in the same sentence, "
-                              "give the phrasing a correct sense.")
-    when: Literal["asserted", "dismissed"] = Field(
-        default="asserted",
-        description="'asserted': raised when the phrasing is claimed (not negated); 'dismissed': raised when "
-        "the phrasing is denied or waved away ('no need to recalibrate').",
-    )
-    examples: list[str] = Field(default_factory=list, description="Sentences making the wrong claim, in the "
-                                "voices candidates write in; the flag must catch each (checked by tests).")
-    counterparts: list[str] = Field(default_factory=list, description="Correct sentences near the claim "
-                                    "(its fix, its negation); the flag must spare each (checked by tests).")
-
-    @field_validator("phrasings")
-    @classmethod
-    def _phrasings_not_blank(cls, value: list[str]) -> list[str]:
-        return _non_blank(value, "phrasings")
+class RedFlag(_Content):
+    __slots__ = _fields = ("id", "claim", "phrasings", "penalty", "why", "fix", "unless", "when", "examples",
+                           "counterparts")
+    id: str
+    claim: str
+    phrasings: list[str]
+    penalty: float
+    why: str
+    fix: str
+    unless: list[str]
+    when: Literal["asserted", "dismissed"]
+    examples: list[str]
+    counterparts: list[str]
 
 
 class Pitfall(RedFlag):
     """A wrong claim candidates make in any case, inherited by every case's rubric."""
 
-    fix: str = Field(min_length=1, description="What to say or do instead.")
-    steps: list[str] = Field(default_factory=list, description="Step ids it applies to; empty for every step.")
-    examples: list[str] = Field(min_length=1, description="Wrong claims it must catch (checked by tests).")
-    counterparts: list[str] = Field(min_length=1, description="Correct statements it must not flag (tests).")  # required here
+    __slots__ = ("steps",)
+    _fields = (*RedFlag._fields, "steps")
+    steps: list[str]
 
 
-class PitfallLibrary(_Strict):
-    format_version: FormatVersion
-    pitfalls: list[Pitfall] = Field(min_length=1)
+class PitfallLibrary(_Content):
+    __slots__ = _fields = ("format_version", "pitfalls")
+    format_version: int
+    pitfalls: list[Pitfall]
 
 
-class Rubric(_Strict):
-    concepts: list[Concept] = Field(min_length=1)
-    red_flags: list[RedFlag] = Field(default_factory=list)
-    pitfalls_off: list[str] = Field(
-        default_factory=list, description="Ids of shared pitfalls (pitfalls/common.yaml) that do not apply here."
-    )
-
-    @model_validator(mode="after")
-    def _unique_ids(self) -> "Rubric":
-        ids = [c.id for c in self.concepts] + [r.id for r in self.red_flags]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
-        if dupes:
-            raise ValueError(f"duplicate rubric ids: {', '.join(dupes)}")
-        return self
+class Rubric(_Content):
+    __slots__ = _fields = ("concepts", "red_flags", "pitfalls_off")
+    concepts: list[Concept]
+    red_flags: list[RedFlag]
+    pitfalls_off: list[str]
 
 
-class CaseStep(_Strict):
-    question: str = Field(min_length=1, description="The interviewer's question, in the case's terms.")
-    hints: list[str] = Field(default_factory=list, description="From a nudge to a near-giveaway.")
-    follow_ups: list[str] = Field(default_factory=list, description="Probes that push deeper.")
+class CaseStep(_Content):
+    __slots__ = _fields = ("question", "hints", "follow_ups", "rubric", "model_answer", "references", "labs")
+    question: str
+    hints: list[str]
+    follow_ups: list[str]
     rubric: Rubric
-    model_answer: str = Field(min_length=1)
-    references: list[str] = Field(default_factory=list, description="Reference ids of the case.")
-    labs: list[str] = Field(default_factory=list, description="Lab ids that demonstrate this step.")
+    model_answer: str
+    references: list[str]
+    labs: list[str]
 
 
-class Fact(_Strict):
-    id: str = Field(pattern=_ID_PATTERN)
-    topic: str = Field(min_length=1, description="e.g. 'Scale', 'Latency budget'.")
-    asks: list[str] = Field(min_length=1, description="Phrasings of the question that asks for it.")
-    answer: str = Field(min_length=1, description="The interviewer's reply, in character.")
+class Fact(_Content):
+    __slots__ = _fields = ("id", "topic", "asks", "answer")
+    id: str
+    topic: str
+    asks: list[str]
+    answer: str
 
 
-_NAME_PATTERN = r"^[a-z_][a-z0-9_]*$"
+class WorkLine(_Content):
+    """One link of an estimate's worked chain: `name = value` (see rules.WorkLine)."""
+
+    __slots__ = _fields = ("name", "value", "note")
+    name: str
+    value: str | float
+    note: str
 
 
-class WorkLine(_Strict):
-    """One link of an estimate's worked chain: `name = value`, where value is a number with
-    units (pint syntax: "60000 / s", "5 TB / day") or an expression of earlier names."""
+class Estimate(_Content):
+    """A back-of-envelope question (see rules.Estimate)."""
 
-    name: str = Field(pattern=_NAME_PATTERN, description="A name later lines can use, e.g. 'peak_qps'.")
-    value: str | float = Field(description="Number with units, or an expression of earlier names.")
-    note: str = Field(default="", description="Where the number comes from (a fact, an assumption).")
-
-
-class Estimate(_Strict):
-    """A back-of-envelope question: its worked chain must compute to `expected` (checked by
-    `mlsd dev check`); an answer within a factor `tolerance` of it counts as right."""
-
-    id: str = Field(pattern=_ID_PATTERN)
-    step: str = Field(default="requirements", pattern=_ID_PATTERN, description="The step it belongs to.")
-    question: str = Field(min_length=1)
-    unit: str = Field(min_length=1, description="Unit the answer is checked in (pint syntax), e.g. '1/s', 'GB'.")
-    unit_label: str = Field(default="", description="How the unit reads, e.g. 'queries per second'.")
-    facts: list[str] = Field(default_factory=list, description="Ids of the case facts the question needs.")
-    work: list[WorkLine] = Field(min_length=1, description="The worked chain; the last line is the answer.")
-    expected: float = Field(gt=0, description="The answer in `unit`.")
-    tolerance: float = Field(default=2.0, gt=1, le=10, description="Accepted factor either way (2: half to double).")
-    why: str = Field(default="", description="Why an interviewer asks for this number.")
-
-    @model_validator(mode="after")
-    def _names_unique(self) -> "Estimate":
-        names = [line.name for line in self.work]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"work names used twice: {', '.join(dupes)}")
-        return self
+    __slots__ = _fields = ("id", "step", "question", "unit", "unit_label", "facts", "work", "expected",
+                           "tolerance", "why")
+    id: str
+    step: str
+    question: str
+    unit: str
+    unit_label: str
+    facts: list[str]
+    work: list[WorkLine]
+    expected: float
+    tolerance: float
+    why: str
 
 
-class Component(_Strict):
-    id: str = Field(pattern=_ID_PATTERN)
-    label: str = Field(min_length=1, description="Name shown in reports and the reference diagram.")
-    names: list[str] = Field(min_length=1, description="What people call it in a sketch; words in any order.")
-    why: str = Field(min_length=1, description="What leaving it out costs; shown when missing.")
-    optional: bool = Field(default=False, description="Good to have; its absence costs no points.")
-
-    @field_validator("names")
-    @classmethod
-    def _names_not_blank(cls, value: list[str]) -> list[str]:
-        return _non_blank(value, "names")
+class Component(_Content):
+    __slots__ = _fields = ("id", "label", "names", "why", "optional")
+    id: str
+    label: str
+    names: list[str]
+    why: str
+    optional: bool
 
 
 _EDGE = re.compile(r"^\s*([a-z0-9][a-z0-9-]*)\s*->\s*([a-z0-9][a-z0-9-]*)\s*$")
 
 
-class Flow(_Strict):
+class Flow(_Content):
     """A required order between two components: 'a -> b' holds when the sketch has a path from a to b."""
 
-    edge: str = Field(description="'component-id -> component-id'.")
-    why: str = Field(min_length=1, description="Why the order matters; shown when missing or reversed.")
-    optional: bool = False
-    directed: bool = Field(default=True, description="False: a path either way counts (a lookup, a read).")
-
-    @field_validator("edge")
-    @classmethod
-    def _edge_form(cls, value: str) -> str:
-        if not _EDGE.match(value):
-            raise ValueError(f"edge must read 'component-id -> component-id', not {value!r}")
-        return value
+    __slots__ = _fields = ("edge", "why", "optional", "directed")
+    edge: str
+    why: str
+    optional: bool
+    directed: bool
 
     @property
     def ends(self) -> tuple[str, str]:
@@ -266,24 +302,13 @@ class Flow(_Strict):
         return found.group(1), found.group(2)
 
 
-class Architecture(_Strict):
+class Architecture(_Content):
     """The reference design a sketch (arrow lines or a Mermaid flowchart) is graded against."""
 
-    step: str = Field(default="serving", pattern=_ID_PATTERN, description="The step whose answers carry sketches.")
-    components: list[Component] = Field(min_length=2)
-    edges: list[Flow] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _edges_resolve(self) -> "Architecture":
-        ids = [c.id for c in self.components]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
-        if dupes:
-            raise ValueError(f"duplicate component ids: {', '.join(dupes)}")
-        for flow in self.edges:
-            for end in flow.ends:
-                if end not in ids:
-                    raise ValueError(f"edge '{flow.edge}' names unknown component '{end}'")
-        return self
+    __slots__ = _fields = ("step", "components", "edges")
+    step: str
+    components: list[Component]
+    edges: list[Flow]
 
     def component(self, component_id: str) -> Component:
         for component in self.components:
@@ -292,47 +317,23 @@ class Architecture(_Strict):
         raise KeyError(component_id)
 
 
-class Case(_Strict):
-    format_version: FormatVersion
-    id: str = Field(pattern=_ID_PATTERN)
-    title: str = Field(min_length=1)
+class Case(_Content):
+    __slots__ = _fields = ("format_version", "id", "title", "difficulty", "framework", "companies", "summary",
+                           "prompt", "facts", "tradeoffs", "references", "steps", "estimates", "architecture")
+    format_version: int
+    id: str
+    title: str
     difficulty: Difficulty
-    framework: str = Field(default="seven-step", pattern=_ID_PATTERN)
-    companies: list[str] = Field(default_factory=list, description="Companies known to ask it.")
-    summary: str = Field(default="", description="One line for `mlsd list`.")
-    prompt: str = Field(min_length=1, description="The problem as the interviewer states it.")
-    facts: list[Fact] = Field(default_factory=list)
-    tradeoffs: list[str] = Field(default_factory=list)
-    references: list[Reference] = Field(default_factory=list)
-    steps: dict[str, CaseStep] = Field(min_length=1)
-    estimates: list[Estimate] = Field(default_factory=list, description="Back-of-envelope questions (`mlsd estimate`).")
-    architecture: Architecture | None = Field(default=None, description="Reference architecture sketches are graded against.")
-
-    @model_validator(mode="after")
-    def _references_resolve(self) -> "Case":
-        known = {r.id for r in self.references}
-        for step_id, step in self.steps.items():
-            for ref in step.references:
-                if ref not in known:
-                    raise ValueError(f"step '{step_id}' cites unknown reference '{ref}'")
-        return self
-
-    @model_validator(mode="after")
-    def _estimates_resolve(self) -> "Case":
-        facts = {f.id for f in self.facts}
-        ids = [e.id for e in self.estimates]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
-        if dupes:
-            raise ValueError(f"duplicate estimate ids: {', '.join(dupes)}")
-        for estimate in self.estimates:
-            if estimate.step not in self.steps:
-                raise ValueError(f"estimate '{estimate.id}' belongs to unknown step '{estimate.step}'")
-            for fact in estimate.facts:
-                if fact not in facts:
-                    raise ValueError(f"estimate '{estimate.id}' needs unknown fact '{fact}'")
-        if self.architecture is not None and self.architecture.step not in self.steps:
-            raise ValueError(f"architecture belongs to unknown step '{self.architecture.step}'")
-        return self
+    framework: str
+    companies: list[str]
+    summary: str
+    prompt: str
+    facts: list[Fact]
+    tradeoffs: list[str]
+    references: list[Reference]
+    steps: dict[str, CaseStep]
+    estimates: list[Estimate]
+    architecture: Architecture | None
 
     def estimate(self, estimate_id: str) -> Estimate:
         for estimate in self.estimates:
@@ -347,9 +348,14 @@ class Case(_Strict):
         raise KeyError(ref_id)
 
 
+_CLASSES: dict[str, type[_Content]] = {
+    cls.__name__: cls for cls in (FrameworkStep, Framework, Reference, Concept, RedFlag, Pitfall, PitfallLibrary,
+                                  Rubric, CaseStep, Fact, WorkLine, Estimate, Component, Flow, Architecture, Case)
+}
+
+
 def json_schema() -> dict:
     """JSON Schema of a case file, for editors (yaml-language-server and the like)."""
-    schema = Case.model_json_schema()
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "mlsd case"
-    return schema
+    from mlsd.content import rules
+
+    return rules.json_schema()
