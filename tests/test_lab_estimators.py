@@ -84,6 +84,44 @@ def test_isotonic_matches_sklearn_with_ties_float32_and_out_of_range(dtype, kwar
     assert np.nanmax(np.abs(a.astype(float) - b.astype(float))) <= (0 if dtype == np.float32 else 1e-12)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_isotonic_matches_sklearn_on_rare_positives_and_gaps_below_resolution(dtype):
+    # the fraud labs' shape (1% positives: long runs of equal labels, pooled before the loop),
+    # and scores closer together than the dtype's resolution (the grouping loop, not the shortcut)
+    rng = np.random.default_rng(11)
+    scores = 1 / (1 + np.exp(-rng.normal(-5, 1.0, 30_000)))
+    scores[:300] = 0.25 + np.arange(300) * (1e-7 if dtype == np.float32 else 1e-16)
+    x = scores.astype(dtype)
+    y = (rng.random(x.size) < 0.01 + scores).astype(int)
+    for kwargs in (dict(out_of_bounds="clip", y_min=0.0, y_max=1.0), dict()):
+        theirs = sk_isotonic.IsotonicRegression(**kwargs).fit(x, y)
+        mine = ours.IsotonicRegression(**kwargs).fit(x, y)
+        a, b = theirs.predict(x), mine.predict(x)
+        assert a.dtype == b.dtype
+        assert np.abs(a.astype(float) - b.astype(float)).max() <= (0 if dtype == np.float32 else 1e-12)
+
+
+def test_pava_pooling_equal_runs_first_matches_the_point_by_point_algorithm():
+    def point_by_point(y, w):
+        values, weights, sizes = [], [], []
+        for v, wt in zip(y.tolist(), w.tolist()):
+            size = 1
+            while values and values[-1] >= v:
+                pw, pv = weights.pop(), values.pop()
+                v, wt, size = (pv * pw + v * wt) / (pw + wt), wt + pw, size + sizes.pop()
+            values.append(v)
+            weights.append(wt)
+            sizes.append(size)
+        return np.repeat(np.array(values), sizes)
+
+    rng = np.random.default_rng(12)
+    for _ in range(20):
+        n = int(rng.integers(1, 400))
+        y = rng.integers(0, 3, n).astype(float)  # many equal neighbours
+        w = rng.integers(1, 5, n).astype(float)
+        assert np.allclose(ours._pava(y, w), point_by_point(y, w), rtol=0, atol=1e-12)
+
+
 def test_multinomial_nb_matches_sklearn():
     rng = np.random.default_rng(8)
     x = sparse.random(3000, 400, density=0.03, random_state=8, format="csr")

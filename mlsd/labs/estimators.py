@@ -231,11 +231,21 @@ def _interp_linear(xp, fp, x):
 
 
 def _pava(y, w):
-    """Weighted pool-adjacent-violators for a non-decreasing fit (blocks merged left)."""
+    """Weighted pool-adjacent-violators for a non-decreasing fit (blocks merged left).
+
+    Neighbours with equal y always end in one block (in an optimal block every single point
+    at its left end is >= the block's mean and at its right end <= it, so a boundary between
+    equal values would give mean_left >= v >= mean_right, not increasing), so runs of equal y
+    are pooled first, in numpy: with 0/1 labels and rare positives, 60,000 points become about
+    a thousand runs for the Python loop.
+    """
     np = _np()
+    if y.size == 0:
+        return y.copy()
+    run_starts = np.flatnonzero(np.r_[True, y[1:] != y[:-1]])
+    run_sizes = np.diff(np.r_[run_starts, y.size])
     values, weights, sizes = [], [], []
-    for v, wt in zip(y.tolist(), w.tolist()):
-        size = 1
+    for v, wt, size in zip(y[run_starts].tolist(), np.add.reduceat(w, run_starts).tolist(), run_sizes.tolist()):
         while values and values[-1] >= v:
             pw = weights.pop()
             pv = values.pop()

@@ -96,22 +96,24 @@ def _focal_grad_hess(y, margin, gamma: float = 2.0):
     and y=0 is the mirror image (swap p and q, flip the gradient's sign). With g=0 these
     reduce to logloss's p - y and p(1-p). The hessian can be slightly negative for
     confident mistakes; it is floored at 1e-6 so Newton steps stay defined.
+
+    The formulas are evaluated once per payment, in terms of the probability `a` the model
+    gives the payment's own label (p for y=1, q for y=0) and b = 1 - a, not once per label
+    and then picked: xgboost calls this every boosting round.
     """
     import numpy as np
 
     p = _sigmoid(margin)
     q = 1.0 - p
-    log_p = np.log(np.clip(p, 1e-16, 1.0))
-    log_q = np.log(np.clip(q, 1e-16, 1.0))
-    g = gamma
-    grad_pos = g * p * q**g * log_p - q ** (g + 1)
-    hess_pos = g * (p * q ** (g + 1) * log_p - g * p * p * q**g * log_p + p * q ** (g + 1)) + (g + 1) * p * q ** (g + 1)
-    grad_neg = -(g * q * p**g * log_q - p ** (g + 1))
-    hess_neg = g * (q * p ** (g + 1) * log_q - g * q * q * p**g * log_q + q * p ** (g + 1)) + (g + 1) * q * p ** (g + 1)
     pos = np.asarray(y) > 0.5
-    grad = np.where(pos, grad_pos, grad_neg)
-    hess = np.maximum(np.where(pos, hess_pos, hess_neg), 1e-6)
-    return grad, hess
+    a, b = np.where(pos, p, q), np.where(pos, q, p)
+    log_a = np.log(np.clip(a, 1e-16, 1.0))
+    g = gamma
+    b_g, b_g1 = b**g, b ** (g + 1)
+    grad = g * a * b_g * log_a - b_g1
+    hess = g * (a * b_g1 * log_a - g * a * a * b_g * log_a + a * b_g1) + (g + 1) * a * b_g1
+    np.negative(grad, out=grad, where=~pos)
+    return grad, np.maximum(hess, 1e-6)
 
 
 # --------------------------------------------------------------------------- data
