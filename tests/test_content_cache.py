@@ -248,3 +248,91 @@ def test_phrase_terms_come_back_from_the_cache_and_grade_the_same(cache_home, mo
     second = grade(case, "requirements", answer)
     assert computed == []  # every phrasing's terms came from the cache
     assert (second.score, [h.id for h in second.hits]) == (first.score, [h.id for h in first.hits])
+
+
+def test_load_case_is_the_catalogs_case_without_loading_the_others(cache_home, tmp_path, monkeypatch):
+    folder = _user_case(tmp_path, "User title")
+    catalog = _load([folder])
+    loader._seen.clear()
+    one = loader.load_case("ctr", [folder])
+    assert one.require() == (catalog.case("ctr"), catalog.framework_for(catalog.case("ctr")))
+    assert one.case.title == "User title" and one.problems == [str(p) for p in catalog.problems]
+    # warm: the index names the file, so only that case (and the framework) is read from the cache
+    loader._seen.clear()
+    read = []
+    real = loader._validate_cached
+    monkeypatch.setattr(loader, "_validate_cached", lambda kind, path: read.append(path.name) or real(kind, path))
+    assert loader.load_case("ctr", [folder]).case.title == "User title"
+    assert sorted(read) == ["ctr.yaml", "seven-step.yaml"]
+
+
+def test_load_case_sees_an_edited_file_and_names_unknown_ids(cache_home, tmp_path):
+    from mlsd.errors import UnknownCase
+
+    folder = _user_case(tmp_path, "First title")
+    assert loader.load_case("ctr", [folder]).case.title == "First title"
+    _user_case(tmp_path, "Second title")
+    loader._seen.clear()
+    assert loader.load_case("ctr", [folder]).case.title == "Second title"
+    with pytest.raises(UnknownCase, match="fraud"):
+        loader.load_case("frud", [folder]).require()
+
+
+def test_load_case_reports_a_broken_file_and_keeps_the_shipped_case(cache_home, tmp_path):
+    folder = _user_case(tmp_path, "Fine")
+    (folder / "ctr.yaml").write_text("id: ctr\ntitle: [unclosed\n", encoding="utf-8")
+    one = loader.load_case("ctr", [folder])
+    assert any("malformed YAML" in p for p in one.problems)
+    assert one.case is not None and one.case.title != "Fine"
+
+
+def _fresh_topics(monkeypatch):
+    from mlsd.grader import topic
+
+    monkeypatch.setattr(topic, "_FOR_CASE", {})
+    loader._seen.clear()
+    return topic
+
+
+def test_topic_model_comes_from_the_cache_without_loading_the_catalog(cache_home, monkeypatch):
+    topic = _fresh_topics(monkeypatch)
+    case = loader.load_catalog().case("ctr")
+    first = topic.model_for(case)
+    assert first is not None and {c for c, _ in first.profiles} >= {"ctr", "fraud", "recs"}
+    topic = _fresh_topics(monkeypatch)  # a new process: the topic data comes back from the cache
+    monkeypatch.setattr(loader, "load_catalog", lambda *a, **k: pytest.fail("loaded the whole catalog"))
+    second = topic.model_for(case)
+    assert second.state() == first.state()
+    assert topic.model_for(case) is second  # once per case object
+
+
+def test_topic_model_follows_any_change_to_any_case(cache_home, tmp_path, monkeypatch):
+    """A user case folder (MLSD_CASES) adds a case to the comparison; editing it refits."""
+    topic = _fresh_topics(monkeypatch)
+    case = loader.load_catalog().case("ctr")
+    before = topic.model_for(case)
+    folder = tmp_path / "mine" / "cases"
+    folder.mkdir(parents=True)
+    text = (paths.shipped_cases_dir() / "fraud.yaml").read_text(encoding="utf-8")
+    (folder / "fraud2.yaml").write_text(text.replace("\nid: fraud\n", "\nid: fraud-two\n", 1), encoding="utf-8")
+    monkeypatch.setenv("MLSD_CASES", str(folder))
+    topic = _fresh_topics(monkeypatch)
+    added = topic.model_for(case)
+    assert ("fraud-two", "data") in added.profiles and ("fraud-two", "data") not in before.profiles
+    (folder / "fraud2.yaml").write_text(text.replace("\nid: fraud\n", "\nid: fraud-three\n", 1), encoding="utf-8")
+    topic = _fresh_topics(monkeypatch)
+    edited = topic.model_for(case)
+    assert ("fraud-three", "data") in edited.profiles and ("fraud-two", "data") not in edited.profiles
+
+
+def test_topic_model_from_the_cache_grades_the_same(cache_home, monkeypatch):
+    from mlsd.grader import grade
+
+    case = loader.load_catalog().case("fraud")
+    answer = ("We predict click-through rate for ads in the auction, calibrated pCTR times bid, "
+              "with position bias and a 30 minute attribution window for clicks on sponsored results.")
+    _fresh_topics(monkeypatch)
+    cold = grade(case, "framing", answer)
+    _fresh_topics(monkeypatch)
+    warm = grade(case, "framing", answer)
+    assert warm.to_json() == cold.to_json()

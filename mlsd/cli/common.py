@@ -13,6 +13,7 @@ from mlsd.content.levels import LEVELS
 
 if TYPE_CHECKING:  # the loader (pydantic, yaml) and store load only when a command runs
     from mlsd.content.loader import Catalog, CaseSummary
+    from mlsd.content.schema import Case, Framework
     from mlsd.session.store import Store
 
 CasesDirOption = Annotated[
@@ -45,6 +46,20 @@ def catalog(cases_dir: list[Path] | None, ctx: Context | None = None, quiet: boo
         for problem in loaded.problems:
             err.print(f"[yellow]skipped:[/] {problem}", highlight=False, markup=True, soft_wrap=True)
     return loaded
+
+
+def case_and_framework(case_id: str, cases_dir: list[Path] | None, ctx: Context | None = None,
+                       quiet: bool = False) -> "tuple[Case, Framework]":
+    """One case and its framework, as `catalog(...).case(case_id)` gives them (broken files
+    reported the same way, an unknown id the same UnknownCase), without loading the other cases."""
+    from mlsd.content.loader import load_case
+
+    found = load_case(case_id, cases_dir or [])
+    if found.problems and not quiet:
+        err = (ctx or Context()).err_console
+        for problem in found.problems:
+            err.print(f"[yellow]skipped:[/] {problem}", highlight=False, markup=True, soft_wrap=True)
+    return found.require()
 
 
 def case_summaries(cases_dir: list[Path] | None, ctx: Context | None = None) -> "list[CaseSummary]":

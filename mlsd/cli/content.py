@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from mlsd.cli.complete import complete_case, complete_step
-from mlsd.cli.common import CasesDirOption, case_summaries, catalog, open_store
+from mlsd.cli.common import CasesDirOption, case_and_framework, case_summaries, open_store
 from mlsd.session.context import Context
 from mlsd.errors import ExitStatus, UserError
 
@@ -55,9 +55,7 @@ def show(
     Examples: mlsd show ctr · mlsd show ctr --step data · mlsd show ctr --answers --markdown > sheet.md
     """
     ctx = Context()
-    loaded = catalog(cases_dir, ctx)
-    case = loaded.case(case_id)
-    framework = loaded.framework_for(case)
+    case, framework = case_and_framework(case_id, cases_dir, ctx)
     if step is not None and step not in framework.step_ids:
         from mlsd.errors import unknown_name
 

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from mlsd.cli.complete import complete_case
-from mlsd.cli.common import CasesDirOption, LevelOption, catalog, check_level
+from mlsd.cli.common import CasesDirOption, LevelOption, case_and_framework, check_level
 from mlsd.session.context import Context
 
 
@@ -37,9 +37,7 @@ def grade_command(
     """
     ctx = Context()
     level = check_level(level)
-    loaded = catalog(cases_dir, ctx)
-    case = loaded.case(case_id)
-    framework = loaded.framework_for(case)
+    case, framework = case_and_framework(case_id, cases_dir, ctx)
     from mlsd.grader.gradesheet import grade_sheet
     from mlsd.grader.sheet import read_sheet
 

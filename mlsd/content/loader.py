@@ -390,6 +390,21 @@ def load_catalog(cases_dirs: Iterable[Path] | None = None, include_shipped: bool
     return catalog
 
 
+def catalog_fingerprint(cases_dirs: Iterable[Path] | None = None, include_shipped: bool = True) -> str:
+    """Every framework and case file `load_catalog` would read: path, folder kind and text, in
+    loading order. The catalog depends on nothing else (but the loader's code, in the cache's
+    salt), so a cache entry keyed by it is never stale. Reading the files costs a millisecond."""
+    cases_dirs = list(cases_dirs) if cases_dirs is not None else None
+    framework_dirs, sources = _catalog_sources(cases_dirs, include_shipped)
+    files = [(p, None) for d in [paths.shipped_frameworks_dir(), *framework_dirs] for p in _yaml_files(d)]
+    files += [(p, shipped) for folder, shipped in sources for p in _yaml_files(folder)]
+    parts = []
+    for path, shipped in files:
+        text, problem = _read_text(path)
+        parts.append(f"{path}\0{shipped}\0{problem}\0{text}")
+    return "\0\0".join(parts)
+
+
 @dataclass(frozen=True)
 class CaseSummary:
     """What `mlsd list` shows of a case: plain values, so reading them needs no schema or pydantic."""
@@ -409,14 +424,7 @@ def case_index(cases_dirs: Iterable[Path] | None = None, include_shipped: bool =
     and pydantic is not imported.
     """
     cases_dirs = list(cases_dirs) if cases_dirs is not None else None
-    framework_dirs, sources = _catalog_sources(cases_dirs, include_shipped)
-    files = [(p, None) for d in [paths.shipped_frameworks_dir(), *framework_dirs] for p in _yaml_files(d)]
-    files += [(p, shipped) for folder, shipped in sources for p in _yaml_files(folder)]
-    parts = []
-    for path, shipped in files:
-        text, problem = _read_text(path)
-        parts.append(f"{path}\0{shipped}\0{problem}\0{text}")
-    entry = cache.key("index", "\0\0".join(parts))
+    entry = cache.key("index", catalog_fingerprint(cases_dirs, include_shipped))
     hit = cache.get(entry, tuple)
     if hit is not None and len(hit) == 2:
         return hit
@@ -426,6 +434,44 @@ def case_index(cases_dirs: Iterable[Path] | None = None, include_shipped: bool =
     result = (summaries, [str(p) for p in catalog.problems])
     cache.put(entry, result)
     return result
+
+
+@dataclass(frozen=True)
+class OneCase:
+    """One case of the catalog with its framework, and the catalog's problems (one-line strings)."""
+
+    case_id: str
+    case: Case | None
+    framework: Framework | None
+    problems: list[str]
+    known: list[str]  # every case id of the catalog, for "did you mean"
+
+    def require(self) -> tuple[Case, Framework]:
+        if self.case is None or self.framework is None:
+            raise UnknownCase(self.case_id, self.known)
+        return self.case, self.framework
+
+
+def load_case(case_id: str, cases_dirs: Iterable[Path] | None = None, include_shipped: bool = True) -> OneCase:
+    """The case `load_catalog(...).case(case_id)` gives, its framework and the catalog's problems,
+    without loading the other cases: `case_index` (one cache entry) names the case's file and the
+    problems, then the frameworks and that one file are loaded (from the cache when unchanged)."""
+    cases_dirs = list(cases_dirs) if cases_dirs is not None else None
+    summaries, problems = case_index(cases_dirs, include_shipped)
+    known = [s.id for s in summaries]
+    found = next((s for s in summaries if s.id == case_id), None)
+    if found is None:
+        return OneCase(case_id, None, None, problems, known)
+    framework_dirs, _ = _catalog_sources(cases_dirs, include_shipped)
+    frameworks, _ = load_frameworks(framework_dirs)
+    case, _ = check_case_file(found.path, frameworks, cached=True)
+    if case is None or case.id != case_id:  # the file changed since its index was read: the whole catalog
+        catalog = load_catalog(cases_dirs, include_shipped)
+        item = catalog.cases.get(case_id)
+        framework = catalog.frameworks.get(item.case.framework) if item is not None else None
+        return OneCase(case_id, item.case if item else None, framework, [str(p) for p in catalog.problems],
+                       sorted(catalog.cases))
+    return OneCase(case_id, case, frameworks[case.framework], problems, known)
 
 
 def validate_paths(targets: Iterable[Path]) -> tuple[int, list[Problem]]:

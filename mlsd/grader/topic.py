@@ -14,6 +14,7 @@ import math
 from collections import Counter
 from functools import lru_cache
 
+from mlsd.grader import memo
 from mlsd.grader import text as textmod
 from mlsd.content.schema import Case
 
@@ -43,24 +44,20 @@ def _step_text(case: Case, step_id: str) -> str:
 
 
 class TopicModel:
-    _STATE = ("idf", "profiles", "step_idf", "step_profiles")
+    _STATE = ("idf", "profiles", "step_idf", "step_profiles")  # plain dicts: what the content cache keeps
 
     def __init__(self, cases: list[Case]):
-        self.cases = {c.id: c for c in cases}
-        # The profiles depend only on the cases' text and the grader's code, and tokenising
-        # every case takes most of a `mlsd grade`: they are kept in the content cache.
-        from pathlib import Path
-
-        from mlsd.content import cache
-
-        texts = "\0".join(f"{c.id}\0{s}\0{_step_text(c, s)}" for c in cases for s in c.steps)
-        entry = cache.derived_key("topic-model", texts, sorted(Path(__file__).parent.glob("*.py")))
-        state = cache.get(entry, dict)
-        if state is not None and set(state) == set(self._STATE):
-            self.__dict__.update(state)
-            return
         self._build(cases)
-        cache.put(entry, {name: getattr(self, name) for name in self._STATE})
+
+    @classmethod
+    def from_state(cls, state: dict) -> "TopicModel":
+        """A fitted model from `state()` (e.g. read back from the content cache)."""
+        model = cls.__new__(cls)
+        model.__dict__.update({name: state[name] for name in cls._STATE})
+        return model
+
+    def state(self) -> dict:
+        return {name: getattr(self, name) for name in self._STATE}
 
     def _build(self, cases: list[Case]) -> None:
         counts: dict[tuple[str, str], Counter] = {}
@@ -166,30 +163,51 @@ class TopicModel:
         return plain, robust
 
 
-@lru_cache(maxsize=8)
-def _model_for(case_ids: tuple[str, ...]) -> TopicModel:
-    return TopicModel([_CASES[c] for c in case_ids])
-
-
-_CASES: dict[str, Case] = {}
-_shipped_loaded = False
+_FOR_CASE: dict = {}  # per case object, this process (memo.by_identity)
 
 
 def model_for(case: Case) -> TopicModel | None:
-    """A topic model over the shipped cases plus this one (loaded once per process)."""
-    global _shipped_loaded
-    if not _shipped_loaded:
-        _shipped_loaded = True
-        try:
-            from mlsd.content.loader import load_catalog
+    """A topic model over the catalog's cases (shipped, and MLSD_CASES folders) with `case` in
+    place of the catalog's case of its id (a case from --cases-dir joins them); None when there
+    is no other case to compare with. Once per case object in a process.
 
-            for item in load_catalog(include_shipped=True).cases.values():
-                _CASES.setdefault(item.case.id, item.case)
-        except Exception:  # topic checking is an aid; never block grading on it
-            pass
-    if _CASES.get(case.id) is not case:
-        _CASES[case.id] = case
-        _model_for.cache_clear()
-    if len(_CASES) < 2:
+    The fitted profiles depend only on those cases' text and the grader's code, so they are kept
+    in the content cache, keyed by every catalog file's path and text (read, not parsed), this
+    case's text and the grader's source: a warm `mlsd grade` loads no other case. Any change to
+    a case or framework file, to this case or to the grader gives a new key: never stale."""
+    return memo.by_identity(_FOR_CASE, (case,), lambda: _fitted(case))
+
+
+def _fitted(case: Case) -> TopicModel | None:
+    from mlsd.content import cache
+    from mlsd.content.loader import catalog_fingerprint, load_catalog
+
+    try:
+        fingerprint = catalog_fingerprint()
+    except Exception:  # topic checking is an aid; never block grading on it
+        fingerprint = "?"
+    own = "\0".join(f"{s}\0{_step_text(case, s)}" for s in case.steps)
+    entry = cache.derived_key("topic-model-2", f"{fingerprint}\0\0\0{case.id}\0{own}", _sources())
+    state = cache.get(entry, dict)
+    if state is not None and set(state) == set(TopicModel._STATE):
+        return TopicModel.from_state(state)
+    cases: dict[str, Case] = {}
+    try:
+        for item in load_catalog(include_shipped=True).cases.values():
+            cases.setdefault(item.case.id, item.case)
+    except Exception:  # topic checking is an aid; never block grading on it
+        pass
+    cases[case.id] = case
+    if len(cases) < 2:
         return None
-    return _model_for(tuple(sorted(_CASES)))
+    model = TopicModel([cases[c] for c in sorted(cases)])
+    if fingerprint != "?":
+        cache.put(entry, model.state())
+    return model
+
+
+def _sources() -> list:
+    """The grader's source files: the profiles' key includes their bytes."""
+    from pathlib import Path
+
+    return sorted(Path(__file__).parent.glob("*.py"))
