@@ -11,8 +11,9 @@ content cache first (it is keyed by the files' text, so a warm cache is the
 normal state); `list (no cache)` shows the cost with MLSD_NO_CACHE=1. Python bytecode is
 cached too (in a temporary PYTHONPYCACHEPREFIX), as for an installed package, even where
 PYTHONDONTWRITEBYTECODE is set; --no-bytecode keeps that setting.
-Also checks that `mlsd --help` and `mlsd list` import none of the grader,
-pydantic, pandas, sklearn, xgboost, matplotlib.
+Also checks that `mlsd --help`, `mlsd list` and `mlsd show CASE` import none of the grader,
+pydantic, yaml, numpy, pandas, sklearn, xgboost, matplotlib, and that a warm `mlsd grade` imports
+none of them but the grader (its cases come from the content cache: no YAML, no pydantic).
 --baseline DIR also times an older checkout (a source tree holding mlsd/, e.g. made with
 `git archive REV | tar -x -C DIR`) in the same round-robin, as `python -m mlsd` with DIR on
 PYTHONPATH, so before/after ratios come from one run; both sides then run `python -m mlsd`.
@@ -32,19 +33,20 @@ from pathlib import Path
 
 from procs import mlsd_command, timed_run
 
-HEAVY = ("mlsd.grader", "pydantic", "yaml", "numpy", "pandas", "sklearn", "xgboost", "matplotlib")
+HEAVY = ("mlsd.grader", "pydantic", "yaml", "numpy", "pandas", "sklearn", "xgboost", "matplotlib", "jinja2")
 FLOOR = "import typer, rich.console"
 
 
 
 
-def _imports(args: list[str], env: dict) -> list[str]:
+def _imports(args: list[str], env: dict, cwd: str | None = None) -> list[str]:
     probe = (
         "import sys, runpy; sys.argv = ['mlsd', *%r]\n"
         "try:\n    runpy.run_module('mlsd', run_name='__main__')\nexcept SystemExit:\n    pass\n"
         "print(','.join(m for m in %r if m in sys.modules), file=sys.stderr)" % (args, HEAVY)
     )
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, cwd=tempfile.gettempdir())
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env,
+                         cwd=cwd or tempfile.gettempdir())
     line = out.stderr.strip().splitlines()[-1] if out.stderr.strip() else ""
     return [m for m in line.split(",") if m]
 
@@ -116,9 +118,15 @@ def main() -> int:
         if verdict.endswith("MISSED"):
             failed.append(name)
         print(f"{name:<39} {wall[name] * 1000:8.1f} {ratio:5.2f}x {cpu[name] * 1000:8.1f} {cpu_ratio:8.2f}x  {verdict}")
-    bad = {cmd: _imports(cmd.split(), env) for cmd in ("--help", "list")}
-    for cmd, modules in bad.items():
-        print(f"imported by `mlsd {cmd}` of {', '.join(HEAVY)}: {', '.join(modules) or 'none'}")
+    probes = {"--help": [], "list": [], f"show {args.case}": [],  # allowed: none of HEAVY
+              f"grade {args.case} {sheet}": ["mlsd.grader"]}
+    bad = {}
+    for cmd, allowed in probes.items():
+        modules = [m for m in _imports(cmd.split(), env, cwd) if m not in allowed]
+        shown = cmd.replace(str(sheet), "sheet.md")
+        print(f"imported by `mlsd {shown}` of {', '.join(m for m in HEAVY if m not in allowed)}: "
+              f"{', '.join(modules) or 'none'}")
+        bad[cmd] = modules
     shutil.rmtree(work, ignore_errors=True)
     return 1 if failed or any(bad.values()) else 0
 

@@ -175,10 +175,13 @@ def test_cache_folder_follows_xdg(monkeypatch, tmp_path):
     assert cache.cache_dir() == tmp_path / "mlsd" / "content"
 
 
-def _imported_by(args: list[str], home: Path, cache_dir: Path) -> list[str]:
+def _imported_by(args: list[str], home: Path, cache_dir: Path, content: Path | None = None) -> list[str]:
+    """The heavy modules a command imports. `content`: a folder holding copies of the shipped
+    content (a `_content` folder, as in a wheel), read instead of the source tree's."""
     probe = (
         "import sys\n"
-        f"sys.argv = ['mlsd', *{args!r}]\n"
+        + (f"import mlsd.paths, pathlib; mlsd.paths._PACKAGE_DIR = pathlib.Path({str(content)!r})\n" if content else "")
+        + f"sys.argv = ['mlsd', *{args!r}]\n"
         "from mlsd.cli import main\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "heavy = ('mlsd.grader', 'mlsd.session.engine', 'pydantic', 'yaml', 'numpy', 'pandas', 'sklearn', 'xgboost')\n"
@@ -197,6 +200,23 @@ def test_list_and_help_import_no_grader_or_heavy_library(tmp_path):
     _imported_by(["list"], home, cache_dir)  # the first run fills the cache
     assert _imported_by(["list"], home, cache_dir) == []
     assert _imported_by(["--help"], home, cache_dir) == []
+
+
+def test_show_imports_no_grader_and_warm_grade_no_pydantic_or_yaml(tmp_path):
+    """`mlsd show` reads its case from the cache as light objects; a warm `mlsd grade` loads only
+    its case and the cached topic profiles: neither parses YAML or imports pydantic."""
+    home, cache_dir = tmp_path / "home", tmp_path / "cache"
+    content = tmp_path / "package"  # copies: the shipped files may be edited while the test runs
+    for name in ("cases", "frameworks", "pitfalls", "templates"):
+        if (paths.shipped_cases_dir().parent / name).is_dir():
+            shutil.copytree(paths.shipped_cases_dir().parent / name, content / "_content" / name)
+    sheet = tmp_path / "sheet.md"
+    sheet.write_text("## Requirements\nCalibrated pCTR, p99 under 20 ms.\n", encoding="utf-8")
+    run = lambda *args: _imported_by(list(args), home, cache_dir, content)  # noqa: E731
+    assert "pydantic" in run("show", "ctr")  # the first run validates and fills the cache
+    assert run("show", "ctr") == []
+    run("grade", "ctr", str(sheet))
+    assert set(run("grade", "ctr", str(sheet))) <= {"mlsd.grader", "mlsd.session.engine"}
 
 
 def test_list_output_same_with_and_without_cache(tmp_path):
