@@ -401,3 +401,16 @@ def test_harmful_content_is_moderations_subject_not_a_criticism(catalog):
     assert "threshold-half" in {f.id for f in wrong.red_flags}
     judged = grade(case, "framing", "Using a 0.5 threshold is harmful, so tune it per class.")
     assert "threshold-half" not in {f.id for f in judged.red_flags}
+
+
+def test_wrong_claims_cap_a_full_answer(catalog):
+    """Coverage does not buy back a confident wrong claim: one caps the step, two sink it."""
+    case = catalog.case("ctr")
+    model = case.steps["model"].model_answer
+    one = model + " After downsampling negatives there is no need to recalibrate the scores."
+    two = one + " We can skip the baseline and go straight to the deep model."
+    clean, capped, sunk = (grade(case, "model", text) for text in (model, one, two))
+    assert clean.score > 0.85 and not clean.red_flags
+    assert len(capped.red_flags) == 1 and capped.score <= 0.6
+    assert len(sunk.red_flags) == 2 and sunk.score <= 0.3
+    assert any(p.label == "cap" and "1 wrong claim" in p.detail for p in capped.breakdown)

@@ -25,15 +25,16 @@ _EXPECTED = {"mid": {"mid"}, "senior": {"mid", "senior"}, "staff": {"mid", "seni
 BONUS_FACTOR = 0.5
 DISMISSAL_PENALTY = 0.1
 SATURATION = 0.75  # full marks at 75% of the expected weight: a strong answer may skip a minor point
-DEPTH_WORDS = 40
+DEPTH_WORDS = 40  # content words at which an answer is long enough to show a design
 CONCEPTS_PER_SENTENCE = 3
-LISTED_CREDIT = 0.3  # content words at which an answer is long enough to show a design
+LISTED_CREDIT = 0.3  # what a concept beyond CONCEPTS_PER_SENTENCE in one sentence keeps: it was listed
 OFF_TOPIC_CAP = 0.0  # a good answer to another problem says nothing about this one
+WRONG_CLAIM_CAPS = (0.6, 0.3, 0.15)  # the most an answer with 1, 2, 3+ wrong claims (red flags) can score
 # On-topic prose that names nothing specific ("clarify scale, latency and scope")
 # is worth a little: more than a bare list of terms, far less than a design.
 ENGAGEMENT_CREDIT = 0.15
-LIST_FLOOR = 0.05
-MAX_ANSWER_CHARS = 20_000  # about 3,000 words, ten times a long step answer  # share of its coverage a pure list of terms keeps
+LIST_FLOOR = 0.05  # share of its coverage a pure list of terms keeps
+MAX_ANSWER_CHARS = 20_000  # about 3,000 words, ten times a long step answer
 
 
 @dataclass(frozen=True)
@@ -478,7 +479,7 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
                  context: tuple[Rubric, ...] = (), known_terms: frozenset[str] = frozenset()) -> Grade:
     """Score one answer against a rubric.
 
-    score = max(coverage x shape, engagement) - penalties, capped when off-topic, where coverage
+    score = max(coverage x shape, engagement) - penalties, capped by wrong claims and when off-topic, where coverage
     is the level-weighted share of concepts shown (each hit weighted by how
     much it reads as a claim rather than a listed noun), shape reflects prose,
     depth and reasons given, and penalties come from red flags and concepts
@@ -579,6 +580,15 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
     for flag in flags:
         score -= flag.penalty
         parts.append(ScorePart("red flag", f"- {round(flag.penalty * 100)} pts: {flag.claim}", score))
+    # an interviewer who hears a confident wrong claim does not pass the step on coverage alone,
+    # and two or three of them sink it, however much else was said
+    claims = sum(1 for flag in flags if not flag.id.startswith("dismissed-"))
+    if claims:
+        cap = WRONG_CLAIM_CAPS[min(claims, len(WRONG_CLAIM_CAPS)) - 1]
+        if score > cap:
+            score = cap
+            parts.append(ScorePart("cap", f"{claims} wrong claim{'s' if claims > 1 else ''}: at most "
+                                   f"{round(cap * 100)}%", score))
     waved = tone.dismissals(answer)
     if waved:
         notes.append(f"Waves things away (\"{waved[0]}\"): say what it would cost and why you accept that.")
