@@ -47,7 +47,7 @@ def grade_command(
     if as_json:
         typer.echo(json.dumps(report.to_json(), ensure_ascii=False))
         return
-    from mlsd.session.engine import ScoreRow
+    from mlsd.session.scorecard import ScoreRow
     from mlsd.reports.render import listens_for, paged, render_grade, render_scorecard
 
     rows = [ScoreRow(s.id, s.title, g.score if g.answered else None, "answered" if g.answered else "unanswered")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from mlsd.grader import Grade, grade
 from mlsd.session.interviewer import question_grading_text
 from mlsd.content.schema import Case, Framework, FrameworkStep
+from mlsd.session.scorecard import ScoreRow  # noqa: F401  (defined apart, re-exported here)
 from mlsd.session.store import AnswerRow, SessionRow, Store
 
 if TYPE_CHECKING:
@@ -22,16 +23,6 @@ if TYPE_CHECKING:
 
 
 FOLLOWUP_DRAFT = "followup:"  # the drafts key of a follow-up reply being typed, before the step id
-
-
-@dataclass(frozen=True)
-class ScoreRow:
-    step: str
-    title: str
-    score: float | None  # None when unanswered or skipped
-    status: str  # answered | skipped | unanswered
-    seconds: float | None = None
-    budget_minutes: float | None = None
 
 
 class SessionEngine:
