@@ -40,6 +40,18 @@ def test_negated_red_flag_is_not_raised(catalog):
     assert ids_bad and not (ids_bad & ids_good)
 
 
+@pytest.mark.parametrize("question", [
+    "Should we use a random split of the transactions for the test set?",
+    "what does a random split of the transactions tell us",
+    "open question: random split of the transactions fine?",
+])
+def test_a_question_weighs_a_red_flag_and_claims_nothing(catalog, question):
+    case = catalog.case("fraud")
+    claim = "A random split of the transactions into train and test is fine here."
+    assert grade(case, "data", claim).red_flags
+    assert not grade(case, "data", question).red_flags
+
+
 def test_every_hit_has_evidence_and_every_miss_a_reason(catalog):
     result = grade(catalog.case("fraud"), "data", FRAUD_DATA)
     assert result.hits and result.misses
@@ -309,7 +321,8 @@ def test_there_isnt_really_a_concept_is_a_denial(catalog):
     denied = grade(case, "monitoring", "The nice thing is there isn't really a feedback loop here, the ETA is only shown.")
     said = grade(case, "monitoring", "There is a feedback loop: the quote changes what the customer does, so watch it.")
     assert "feedback-loop" not in {h.id for h in denied.hits}
-    assert "dismissed-feedback-loop" in {f.id for f in denied.red_flags}
+    # the case's own flag for this denial, or the generic dismissed-concept one
+    assert {f.id for f in denied.red_flags} & {"dismissed-feedback-loop", "feedback-loop-dismissed"}
     assert "feedback-loop" in {h.id for h in said.hits}
 
 

@@ -125,7 +125,23 @@ def is_negated(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
             return False  # "harmful posts" names the content (moderation's subject), "X is harmful" judges X
         return textmod.is_negation(toks[i].raw) or toks[i].term in CRITICAL_STEMS
 
-    return any(rejects(i) for i in range(begin, finish + 1))
+    return any(rejects(i) for i in range(begin, finish + 1)) or _asks(answer, toks, begin, finish)
+
+
+# "what does the model optimise", "should we cache results?": a question weighs an option, it claims nothing
+_QUESTION_WORDS = frozenset("what which how why who when where whether".split())
+_AUXILIARIES = frozenset("do does did is are was were should shall can could would will must may might".split())
+
+
+def _asks(answer: str, toks: tuple[textmod.Token, ...], begin: int, finish: int) -> bool:
+    """True when the clause toks[begin..finish] is a question: it ends in '?', or opens with a
+    question word and an auxiliary ("what does", "how should") or with "should we"/"do we"."""
+    after = answer[toks[finish].end:].lstrip()
+    if after.startswith("?"):
+        return True
+    first = toks[begin].raw
+    second = toks[begin + 1].raw if begin + 1 <= finish else ""
+    return (first in _QUESTION_WORDS and second in _AUXILIARIES) or (first in _AUXILIARIES and second == "we")
 
 
 def _punctuation_between(answer: str, toks: tuple[textmod.Token, ...], left: int, right: int) -> bool:
