@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -83,6 +82,8 @@ def validate(
     Exits 2 when any problem is found. Example: mlsd validate cases/my-case.yaml
     """
     if schema:
+        import json
+
         from mlsd.content.schema import json_schema
 
         typer.echo(json.dumps(json_schema(), indent=2))

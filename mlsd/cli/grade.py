@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -45,6 +44,8 @@ def grade_command(
 
     report = grade_sheet(case, framework, text, level, source)
     if as_json:
+        import json
+
         typer.echo(json.dumps(report.to_json(), ensure_ascii=False))
         return
     from mlsd.session.scorecard import ScoreRow
