@@ -427,3 +427,21 @@ def test_wrong_claims_cap_a_full_answer(catalog):
     assert len(capped.red_flags) == 1 and capped.score <= 0.6
     assert len(sunk.red_flags) == 2 and sunk.score <= 0.3
     assert any(p.label == "cap" and "1 wrong claim" in p.detail for p in capped.breakdown)
+
+
+@pytest.mark.parametrize("waved", [
+    "Calibration is less of a concern than it first appears, since the auction only ranks.",
+    "Calibration is a minor issue here.",
+    "After downsampling, no recalibration is needed.",
+])
+def test_a_downgraded_or_unneeded_concept_is_dismissed(catalog, waved):
+    case = catalog.case("ctr")
+    step = "requirements" if "auction" in waved or "minor" in waved else "model"
+    result = grade(case, step, waved)
+    assert result.red_flags and not {h.id for h in result.hits} & {"calibration-requirement", "downsampling-recalibration"}
+
+
+def test_a_correction_named_with_its_need_is_not_dismissed(catalog):
+    said = "Calibration matters: reserve prices compare pCTR with a threshold, so less than 1% error is allowed."
+    result = grade(catalog.case("ctr"), "requirements", said)
+    assert "calibration-requirement" in {h.id for h in result.hits} and not result.red_flags

@@ -57,6 +57,7 @@ _BY_ITSELF = frozenset("automatically itself tooling platform magically".split()
 
 # "drift is not an issue", "leakage is no problem": denial, then one of these
 _NON_ISSUES = frozenset("issu problem risk concern worri".split())
+_DOWNGRADES = frozenset("less littl minor".split())  # stems: "less of a concern", "little concern", "a minor issue"
 DENIAL_CUES = frozenset(
     """not no never none n't isn't aren't doesn't don't won't needn't nothing
     isnt arent doesnt dont wont neednt cant shouldnt wouldnt didnt""".split()
@@ -220,6 +221,17 @@ def is_dismissed(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
                     and not any(t.term in BAD_PRACTICE_STEMS for t in toks[first : last + 1])):
                 return True
             break
+    # "no additional correction is required", "no extra monitoring needed": the thing denied, then
+    # its value; the "no" may sit inside a spread-out match ("popularity-sampled, so no correction")
+    value_after = any(t.term in VALUE_STEMS for t in toks[last + 1 : min(finish, last + 3) + 1])
+    if value_after and any(toks[d].raw == "no" and not _punctuation_between(answer, toks, d, last)
+                           for d in range(max(begin, first - 2), last + 1)):
+        return True
+    # "latency is less of a concern than it first appears", "a minor issue": a concern downgraded to none
+    tail = [t.term for t in toks[last + 1 : min(finish, last + 6) + 1] if t.raw not in ("a", "an", "the", "much")]
+    if any(a in _DOWNGRADES and (b == "of" and c in _NON_ISSUES | VALUE_STEMS or b in _NON_ISSUES)
+           for a, b, c in zip(tail, tail[1:] + [""], tail[2:] + ["", ""])):
+        return True
     # a denial right after the match, in its clause ("latency isn't a real concern")
     for d in range(last + 1, min(finish, last + 4) + 1):
         if _punctuation_between(answer, toks, last, d):
