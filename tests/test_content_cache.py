@@ -195,21 +195,27 @@ def _imported_by(args: list[str], home: Path, cache_dir: Path, content: Path | N
     return [m for m in line[-1].removeprefix("IMPORTED=").split(",") if m]
 
 
+def _content_copy(tmp_path: Path) -> Path:
+    """A package folder holding copies of the shipped content (`_content/cases`, ...): the shipped
+    files may be edited while a test runs, and an edit between two runs would miss the cache."""
+    content = tmp_path / "package"
+    for name in ("cases", "frameworks", "pitfalls", "templates"):
+        if (paths.shipped_cases_dir().parent / name).is_dir():
+            shutil.copytree(paths.shipped_cases_dir().parent / name, content / "_content" / name)
+    return content
+
+
 def test_list_and_help_import_no_grader_or_heavy_library(tmp_path):
-    home, cache_dir = tmp_path / "home", tmp_path / "cache"
-    _imported_by(["list"], home, cache_dir)  # the first run fills the cache
-    assert _imported_by(["list"], home, cache_dir) == []
-    assert _imported_by(["--help"], home, cache_dir) == []
+    home, cache_dir, content = tmp_path / "home", tmp_path / "cache", _content_copy(tmp_path)
+    _imported_by(["list"], home, cache_dir, content)  # the first run fills the cache
+    assert _imported_by(["list"], home, cache_dir, content) == []
+    assert _imported_by(["--help"], home, cache_dir, content) == []
 
 
 def test_show_imports_no_grader_and_warm_grade_no_pydantic_or_yaml(tmp_path):
     """`mlsd show` reads its case from the cache as light objects; a warm `mlsd grade` loads only
     its case and the cached topic profiles: neither parses YAML or imports pydantic."""
-    home, cache_dir = tmp_path / "home", tmp_path / "cache"
-    content = tmp_path / "package"  # copies: the shipped files may be edited while the test runs
-    for name in ("cases", "frameworks", "pitfalls", "templates"):
-        if (paths.shipped_cases_dir().parent / name).is_dir():
-            shutil.copytree(paths.shipped_cases_dir().parent / name, content / "_content" / name)
+    home, cache_dir, content = tmp_path / "home", tmp_path / "cache", _content_copy(tmp_path)
     sheet = tmp_path / "sheet.md"
     sheet.write_text("## Requirements\nCalibrated pCTR, p99 under 20 ms.\n", encoding="utf-8")
     run = lambda *args: _imported_by(list(args), home, cache_dir, content)  # noqa: E731
