@@ -71,7 +71,9 @@ def _xgb(seed: int, **params):
     """A small, deterministic xgboost classifier (one thread, hist), regularised for noisy 0/1 outcomes."""
     from mlsd.labs.xgb import XGBClassifier  # no scikit-learn import
 
-    base = {"n_estimators": 80, "max_depth": 3, "learning_rate": 0.09, "min_child_weight": 50}
+    # 55 rounds at 0.13 rank as 80 at 0.09 did (the same model wins each lab's comparison on
+    # seeds 0-2, effects within noise) in two thirds of the time
+    base = {"n_estimators": 55, "max_depth": 3, "learning_rate": 0.13, "min_child_weight": 50}
     return XGBClassifier(**xgb_params(seed, **{**base, **params}))
 
 
@@ -350,7 +352,7 @@ def qini_vs_auc(seed: int) -> LabOutput:
         f"{stats['s_learner']['auc']:.3f} and {stats['uplift']['auc']:.3f}), yet its top 20% gains "
         f"{r['true_top']:.1f} visits per 1,000 pushes. Qini picks the {names[best_qini]}: {u['qini']:.2f} vs "
         f"{r['qini']:.2f}, and its top 20% truly gains {u['true_top']:.1f}; the holdout's top-20% uplift agrees "
-        f"({u['uplift_top']:.0f} vs {r['uplift_top']:.0f}, each +/- about {u['uplift_ci']:.0f}). Judge targeting "
+        f"({round(u['uplift_top'])} vs {round(r['uplift_top'])}, each +/- about {round(u['uplift_ci'])}). Judge targeting "
         "on a randomised holdout with uplift metrics, and expect wide intervals: effects are small next to noise."
     )
     short = {"open": "open-rate", "response": "response", "s_learner": "uplift S", "uplift": "uplift T"}
