@@ -37,6 +37,19 @@ def test_logistic_regression_stops_where_sklearns_lbfgs_stops(seed, C, rate):
     assert np.array_equal(mine.predict(x), theirs.predict(x))
 
 
+def test_logistic_regression_warm_start_matches_sklearn():
+    # ctr-freshness retrains daily from yesterday's model: the second fit starts where the first ended
+    x, y = _binary(5, rate=0.05)
+    x2, y2 = _binary(6, rate=0.05)
+    theirs = sk_linear.LogisticRegression(C=0.5, max_iter=500, warm_start=True).fit(x, y)
+    mine = ours.LogisticRegression(C=0.5, max_iter=500, warm_start=True).fit(x, y)
+    cold = ours.LogisticRegression(C=0.5, max_iter=500).fit(x2, y2)
+    theirs.fit(x2, y2)
+    mine.fit(x2, y2)
+    assert np.abs(mine.predict_proba(x2) - theirs.predict_proba(x2)).max() < 1e-12
+    assert np.abs(mine.coef_ - cold.coef_).max() > 1e-9  # it did start elsewhere than zero
+
+
 def test_logistic_regression_on_sparse_one_hot_matches_sklearn():
     rng = np.random.default_rng(4)
     n, levels = 6000, 200

@@ -67,8 +67,8 @@ def _half_binomial(y, raw):
 class LogisticRegression:
     """Binary L2 logistic regression with scikit-learn's objective and C (intercept unpenalised)."""
 
-    def __init__(self, C: float = 1.0, max_iter: int = 100, tol: float = 1e-4):
-        self.C, self.max_iter, self.tol = float(C), max_iter, tol
+    def __init__(self, C: float = 1.0, max_iter: int = 100, tol: float = 1e-4, warm_start: bool = False):
+        self.C, self.max_iter, self.tol, self.warm_start = float(C), max_iter, tol, warm_start
 
     def fit(self, x, y):
         np = _np()
@@ -77,13 +77,16 @@ class LogisticRegression:
         if self.classes_.size != 2:
             raise ValueError("LogisticRegression here is binary: y needs exactly two classes")
         t = (y == self.classes_[1]).astype(np.float64)
-        w, b = self._fit_lbfgs(x, t)
+        start = None
+        if self.warm_start and getattr(self, "coef_", None) is not None and self.coef_.shape[1] == x.shape[1]:
+            start = np.r_[self.coef_[0], self.intercept_]  # scikit-learn's warm_start: the last fit's solution
+        w, b = self._fit_lbfgs(x, t, start)
         self.coef_ = w[None, :]
         self.intercept_ = np.array([b])
         return self
 
-    def _fit_lbfgs(self, x, t):
-        """scikit-learn's lbfgs call: L-BFGS-B on mean loss + 0.5 / (C n) ||w||^2, w0 = 0."""
+    def _fit_lbfgs(self, x, t, start=None):
+        """scikit-learn's lbfgs call: L-BFGS-B on mean loss + 0.5 / (C n) ||w||^2, w0 = 0 (or `start`)."""
         np = _np()
         from scipy import optimize
 
@@ -103,7 +106,8 @@ class LogisticRegression:
             return value, grad
 
         res = optimize.minimize(
-            loss_gradient, np.zeros(d + 1), method="L-BFGS-B", jac=True,
+            loss_gradient, np.zeros(d + 1) if start is None else np.asarray(start, dtype=np.float64),
+            method="L-BFGS-B", jac=True,
             options={"maxiter": self.max_iter, "maxls": 50, "gtol": self.tol, "ftol": 64 * np.finfo(float).eps},
         )
         return res.x[:d], float(res.x[d])
