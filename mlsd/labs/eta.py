@@ -273,7 +273,7 @@ def quantile(seed: int) -> LabOutput:
     Xc, yc, _, _ = _orders(rng, city, 10000)
     Xt, yt, seg, _ = _orders(rng, city, 20000)
 
-    params = dict(n_estimators=80, max_depth=4, learning_rate=0.2)
+    params = dict(n_estimators=50, max_depth=4, learning_rate=0.3)  # figures within a few tenths of 80 at 0.2, in 60% of the time
     mean_model = _xgb_reg(seed, **params).fit(X, y)
     p90_model = _xgb_reg(seed, objective="reg:quantileerror", quantile_alpha=0.9, **params).fit(X, y)
     buffer = float(p90_model.predict(Xc).mean() - mean_model.predict(Xc).mean())
@@ -357,7 +357,7 @@ def mape(seed: int) -> LabOutput:
     city = _city(rng)
     X, y, _, _ = _orders(rng, city, 30000)
     Xt, yt, _, _ = _orders(rng, city, 20000)
-    params = dict(n_estimators=80, max_depth=4, learning_rate=0.2)
+    params = dict(n_estimators=50, max_depth=4, learning_rate=0.3)  # figures within a few tenths of 80 at 0.2, in 60% of the time
     preds = {
         "mse": _xgb_reg(seed, **params).fit(X, y).predict(Xt),
         "mape_trained": _xgb_reg(seed, objective="reg:absoluteerror", **params).fit(X, y, sample_weight=1.0 / y).predict(Xt),
