@@ -445,3 +445,17 @@ def test_a_correction_named_with_its_need_is_not_dismissed(catalog):
     said = "Calibration matters: reserve prices compare pCTR with a threshold, so less than 1% error is allowed."
     result = grade(catalog.case("ctr"), "requirements", said)
     assert "calibration-requirement" in {h.id for h in result.hits} and not result.red_flags
+
+
+def test_an_unless_of_several_words_needs_all_of_them():
+    from mlsd.content.schema import RedFlag
+    from mlsd.grader.core import find_red_flags
+
+    flag = RedFlag(id="ranking-only", claim="c", phrasings=["optimise ranking loss"], penalty=0.1, why="w", fix="f",
+                   unless=["log loss"], when="asserted", examples=[], counterparts=[])
+
+    def raised(text):
+        return bool(find_red_flags(text, sentences(text), [flag]))
+
+    assert raised("We optimise a ranking loss only, the loss is all that counts.")  # "loss" alone spares nothing
+    assert not raised("We optimise a ranking loss next to the log loss.")

@@ -388,8 +388,9 @@ def find_red_flags(answer: str, sents: list[textmod.Sentence], red_flags: list[R
     raised = []
     for flag in red_flags:
         # "split users at random for the A/B test" is right: those words give another sense
-        unless = {t for word in flag.unless for t in textmod.phrase_terms(word)}
-        skip = frozenset(i for i, s in enumerate(sents) if unless and any(t.term in unless for t in s.tokens))
+        # an entry of several words ("log loss") needs all of them, not any one ("log" alone spares nothing)
+        unless = [set(terms) for terms in map(textmod.phrase_terms, flag.unless) if terms]
+        skip = frozenset(i for i, s in enumerate(sents) if any(terms <= s.terms for terms in unless))
         if flag.when == "dismissed":
             found = match_dismissal(answer, sents, flag.phrasings, skip)
         else:
