@@ -459,3 +459,8 @@ def test_an_unless_of_several_words_needs_all_of_them():
 
     assert raised("We optimise a ranking loss only, the loss is all that counts.")  # "loss" alone spares nothing
     assert not raised("We optimise a ranking loss next to the log loss.")
+
+
+def test_a_relative_clause_is_not_a_question(catalog):
+    claim = "We hold out 20% of the data, which is a random split of the transactions."
+    assert grade(catalog.case("fraud"), "data", claim).red_flags

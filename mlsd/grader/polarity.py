@@ -130,7 +130,8 @@ def is_negated(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
 
 
 # "what does the model optimise", "should we cache results?": a question weighs an option, it claims nothing
-_QUESTION_WORDS = frozenset("what which how why who when where whether".split())
+# ("which is" and "who is" usually open a relative clause: "17k/s, which is the figure we size for")
+_QUESTION_WORDS = frozenset("what how why when where whether".split())
 _AUXILIARIES = frozenset("do does did is are was were should shall can could would will must may might".split())
 
 
