@@ -464,3 +464,21 @@ def test_an_unless_of_several_words_needs_all_of_them():
 def test_a_relative_clause_is_not_a_question(catalog):
     claim = "We hold out 20% of the data, which is a random split of the transactions."
     assert grade(catalog.case("fraud"), "data", claim).red_flags
+
+
+def test_note_shorthand_reads_as_the_words_it_stands_for():
+    def terms(text):
+        return [t.term for t in sentences(text)[0].tokens]
+
+    assert terms("train w/o future info") == terms("train without future information")
+    assert terms("feats: avg prep, neg sampling, calib eval") == terms("features: average prep, negative sampling, calibration evaluation")
+
+
+def test_a_sentence_ends_after_a_word_ending_in_a_digit_but_not_after_a_list_number():
+    assert [s.text for s in sentences("It fooled BM25. We rerank with p99 under 150 ms p99. Done")] == [
+        "It fooled BM25.", "We rerank with p99 under 150 ms p99.", "Done"]
+    assert len(sentences("steps: 1. collect logs 2. train")) == 1
+
+
+def test_the_results_page_is_not_on_call():
+    assert "oncall" not in {t.term for t in sentences("the results on the page")[0].tokens}

@@ -106,7 +106,7 @@ SYNONYM_GROUPS: dict[str, list[str]] = {
     "gpu": ["gpu", "gpus", "graphics card"],
     "cpu": ["cpu", "cpus"],
     "e2e": ["end to end", "end-to-end", "e2e"],
-    "oncall": ["on call", "on-call", "oncall", "pager", "paging"],
+    "oncall": ["on call", "on-call", "oncall", "pager"],  # not "paging": it stems to "page"
     "realtime": ["real time", "real-time", "realtime", "near real time", "near-real-time"],
     "oot": ["out of time", "out-of-time", "oot", "out of time validation", "out of time test"],
     "pointintime": ["point in time", "point-in-time", "as of time", "as-of"],
@@ -135,4 +135,17 @@ STEM_ALIASES: dict[str, str] = {
     "centr": "center",
     "catalogu": "catalog",
     "neighbour": "neighbor",
+    # shorthand in typed notes, each unambiguous in ML design talk ("future info", "feats", "avg prep")
+    "info": "inform",
+    "feat": "featur",
+    "eval": "evalu",
+    "calib": "calibr",
+    "thresh": "threshold",
+    "avg": "averag",
+    "freq": "frequenc",
+    "impr": "impress",
+    "neg": "negat",
+    "approx": "approxim",
+    "perf": "perform",
+    "emb": "embed",
 }

@@ -33,8 +33,8 @@ NEGATION_CUES = frozenset(
     aren't wasn't weren't never shouldnt dont wont cant isnt arent doesnt didnt wouldnt bad""".split()
 )
 
-# "p99" stays one word; "50ms" splits into "50" and "ms"; "0.1" stays one number.
-_WORD = re.compile(r"p\d+|\d+(?:\.\d+)?|[a-z]+(?:'[a-z]+)?|%|<|>|@")
+# "p99" stays one word; "50ms" splits into "50" and "ms"; "0.1" stays one number; "w/o" is one word.
+_WORD = re.compile(r"w/o\b|p\d+|\d+(?:\.\d+)?|[a-z]+(?:'[a-z]+)?|%|<|>|@")
 _BRITISH_ISE = re.compile(r"^(\w{3,}?)is(e|ed|es|ing|ation|ations|er|ers)$")
 
 
@@ -96,7 +96,8 @@ def raw_words(text: str) -> list[tuple[str, int, int]]:
         word, start, _ = found[i]
         if word in _MAGNITUDE_SUFFIX and found[i - 1][2] == start and found[i - 1][0][:1].isdigit():
             found[i] = (_MAGNITUDE_SUFFIX[word], start, found[i][2])
-    return found
+    # notes write "without" as "w/o": the same negation ("train w/o future info")
+    return [("without", start, end) if word == "w/o" else (word, start, end) for word, start, end in found]
 
 
 def _canonicalise(words: list[tuple[str, int, int]], aliases: dict[str, str] | None = None) -> list[Token]:
@@ -241,7 +242,8 @@ class Sentence:
 
 
 _LIST_START = re.compile(r"^\s*(?:[-*\u2022>#]|\d+[.)])\s*")
-_PUNCT_BREAK = re.compile(r"(?<!\d[.])(?<=[.!?;])\s+")  # not after a list number "1."
+# not after a list number ("1. collect 2. train"), but after a word that ends in a digit ("BM25.", "p99.")
+_PUNCT_BREAK = re.compile(r"(?<![\s(]\d[.])(?<![\s(]\d\d[.])(?<!^\d[.])(?<!^\d\d[.])(?<=[.!?;])\s+", re.MULTILINE)
 
 
 def _segments(text: str) -> list[tuple[int, int]]:
