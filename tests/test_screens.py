@@ -390,3 +390,27 @@ def test_show_answers_goes_through_the_pager_on_a_terminal_only(isolated_home, t
     child.expect(pexpect.EOF)
     child.close()
     assert not paged_to.exists()
+
+
+def test_piped_output_keeps_no_trailing_spaces(tmp_path):
+    """Rich pads panel and indented lines to the width; in a pipe or a file that is trailing blanks."""
+    import os
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "mlsd", "show", "ctr", "--no-pager"], capture_output=True,
+                         text=True, env={**os.environ, "NO_COLOR": "1", "COLUMNS": "80"}, check=True).stdout
+    lines = out.splitlines()
+    assert len(lines) > 20 and any(line.startswith("   ") for line in lines)  # the hanging indent survives
+    assert not [line for line in lines if line.endswith(" ")]
+
+
+def test_trimmed_lines_hold_back_spaces_until_the_newline():
+    from mlsd.session.context import _TrimmedLines
+
+    buf = io.StringIO()
+    out = _TrimmedLines(buf)
+    out.write("a  ")
+    out.write("  b   ")
+    out.write("\nc   \n")
+    assert buf.getvalue() == "a    b\nc\n"

@@ -96,9 +96,41 @@ def _is_tty(stream) -> bool:
         return False
 
 
+class _TrimmedLines:
+    """Stdout for a pipe or a file: lines without the spaces rich pads them with to the width
+    (`mlsd show ctr > case.txt` keeps no trailing blanks). A line's trailing spaces are held
+    back until its newline, or dropped if none comes."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+        self._held = ""
+
+    def write(self, text: str) -> int:
+        text = self._held + text
+        body = text.rstrip(" ")
+        self._held = text[len(body):]
+        self._stream.write("\n".join(line.rstrip(" ") for line in body.split("\n")))
+        return len(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+
+def _stdout_console() -> Console:
+    # rich pads every line of a panel or an indented block to the full width; on a terminal that
+    # is invisible, in a pipe or a file it is trailing whitespace
+    return Console() if _is_tty(sys.stdout) else Console(file=_TrimmedLines(sys.stdout))
+
+
 @dataclass
 class Context:
-    console: Console = field(default_factory=Console)
+    console: Console = field(default_factory=_stdout_console)
     err_console: Console = field(default_factory=lambda: Console(stderr=True))
     read_line: Callable[[str], str] = _read_line
     # (prompt or prompt function, timeout seconds or None, text typed so far) -> line;
