@@ -482,3 +482,12 @@ def test_a_sentence_ends_after_a_word_ending_in_a_digit_but_not_after_a_list_num
 
 def test_the_results_page_is_not_on_call():
     assert "oncall" not in {t.term for t in sentences("the results on the page")[0].tokens}
+
+
+def test_skipping_under_a_condition_is_a_fallback_not_a_dismissal(catalog):
+    case = catalog.case("search")
+    conditional = grade(case, "serving", "If the cross-encoder times out we skip the re-ranker when slow and serve "
+                                         "the LambdaMART order as a fallback.")
+    dismissed = grade(case, "serving", "We skip the fallback entirely, it is not worth building.")
+    assert "fallback" in {h.id for h in conditional.hits} and not conditional.red_flags
+    assert "dismissed-fallback" in {f.id for f in dismissed.red_flags}

@@ -35,6 +35,7 @@ _SUBJECTS = frozenset("i we you they he she it just simply mostly largely safely
 DISMISS_WORDS = frozenset("irrelevant unnecessary overkill pointless ignore ignored ignoring unrelated skip skipping".split())
 # "skip-above" clicks and a "skip rate" are things, not decisions to leave something out
 _SKIP_AS_NOUN = frozenset("above below rate rates ahead next".split())
+_CONDITIONS = frozenset("when if whenever unless during under once".split())
 VALUE_STEMS = frozenset(
     "need matter concern necessari import requir relev worth help care bother point".split()
 )
@@ -176,6 +177,9 @@ def is_dismissed(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
         if toks[i].raw.startswith("skip") and i + 1 < len(toks) and toks[i + 1].raw in _SKIP_AS_NOUN:
             return False
         if toks[i].raw.startswith("skip") and i > first:  # "spell fixes we skip" is rare; "X, skip Y" is about Y
+            return False
+        # "skip the re-ranker when it is slow": a fallback under a condition, not leaving it out
+        if toks[i].raw.startswith("skip") and any(t.raw in _CONDITIONS for t in toks[i + 1 : i + 6]):
             return False
         # "an ignored request costs the recipient", "count ignored requests": the participle names
         # an outcome when it stands before its noun with no one doing the ignoring
