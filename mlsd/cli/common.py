@@ -12,7 +12,8 @@ from mlsd.session.context import Context
 from mlsd.content.levels import LEVELS
 
 if TYPE_CHECKING:  # the loader (pydantic, yaml) and store load only when a command runs
-    from mlsd.content.loader import Catalog, CaseSummary
+    from mlsd.content.index import CaseSummary
+    from mlsd.content.loader import Catalog
     from mlsd.content.schema import Case, Framework
     from mlsd.session.store import Store
 
@@ -65,7 +66,7 @@ def case_and_framework(case_id: str, cases_dir: list[Path] | None, ctx: Context 
 def case_summaries(cases_dir: list[Path] | None, ctx: Context | None = None) -> "list[CaseSummary]":
     """The cases as plain summaries (id, title, difficulty), from the content cache when nothing
     changed: no YAML parsing, no pydantic. Problems are reported as `catalog` reports them."""
-    from mlsd.content.loader import case_index
+    from mlsd.content.index import case_index
 
     summaries, problems = case_index(cases_dir or [])
     if problems:

@@ -3,8 +3,9 @@
 Validating the shipped cases with pydantic takes most of a second; unpickling the
 result (light objects of mlsd.content.schema: no pydantic import) takes milliseconds.
 An entry's key is a hash of the file's text and of everything the result depends on
-besides: mlsd's version, the source of the schema, rules and loader modules (which
-hold the loader's limits), and the Python, pydantic and PyYAML versions. A changed file, schema or library gives a new key, so an entry is never
+besides: mlsd's version, the source of the schema, rules, loader and index modules
+(which hold the loader's limits), and the Python, pydantic and PyYAML versions. A
+changed file, schema or library gives a new key, so an entry is never
 stale; old entries are simply no longer read.
 
 Where: `$XDG_CACHE_HOME/mlsd/content` (default `~/.cache/mlsd/content`; the usual
@@ -73,10 +74,10 @@ def salt() -> bytes:
         from mlsd import __version__
 
         here = Path(__file__).resolve().parent
-        parts = [  # the loader's limits (MAX_FILE_BYTES, ...) are in its source: no need to import it
+        parts = [  # the loader's limits (MAX_FILE_BYTES, ...) are in its and index.py's source: not imported
             _MAGIC, __version__.encode(), sys.version.encode(),
             _file_bytes(here / "schema.py"), _file_bytes(here / "rules.py"), _file_bytes(here / "loader.py"),
-            _file_bytes(__file__),
+            _file_bytes(here / "index.py"), _file_bytes(__file__),
             _package_file("pydantic", "version.py"), _package_file("yaml", "__init__.py"),
         ]
         _salt = hashlib.sha256(b"\0".join(parts)).digest()

@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING, Any, Iterable, TypeVar
 
 from mlsd import paths
 from mlsd.content import cache
+from mlsd.content.index import (  # noqa: F401  (re-exported: the loader's public names)
+    MAX_FILE_BYTES, CaseSummary, _catalog_sources, _yaml_files, case_index, catalog_fingerprint)
+from mlsd.content.schema import Case, Framework, _Content
 from mlsd.errors import ContentError, UnknownCase
 
 if TYPE_CHECKING:  # yaml and pydantic (mlsd.content.rules) load when a file is parsed, not on a cache hit
     import yaml
-
-from mlsd.content.schema import Case, Framework, _Content
 
 M = TypeVar("M", bound=_Content)
 
@@ -117,9 +118,7 @@ def _duplicate_keys(node: yaml.Node, path: Path, loc: tuple = ()) -> list[Proble
     return problems
 
 
-# Limits on a content file. The largest shipped case is about 130 kB; a user's
-# file may be several times that, but not so big that every command slows down.
-MAX_FILE_BYTES = 1_000_000
+# Limits on a content file (MAX_FILE_BYTES lives in mlsd.content.index, which reads files too).
 MAX_DEPTH = 40  # shipped cases nest 7 levels
 # Explicit tags that only restate what a plain value is; any other tag (!!int abc,
 # !!python/..., !!binary, a custom !tag) is refused before anything is built.
@@ -345,16 +344,6 @@ def _cross_file_problems(case: Case, frameworks: dict[str, Framework], path: Pat
     return problems
 
 
-def _yaml_files(folder: Path) -> list[Path]:
-    """The *.yaml and *.yml entries of a folder, whatever they are (read_document reports a
-    FIFO or a folder so named); hidden ones such as an editor's `.#case.yaml` lock are left out."""
-    try:
-        entries = list(folder.iterdir()) if folder.is_dir() else []
-    except OSError:
-        return []
-    return sorted(p for p in entries if p.suffix in (".yaml", ".yml") and not p.name.startswith("."))
-
-
 def load_frameworks(extra_dirs: Iterable[Path] = ()) -> tuple[dict[str, Framework], list[Problem]]:
     frameworks: dict[str, Framework] = {}
     problems: list[Problem] = []
@@ -365,14 +354,6 @@ def load_frameworks(extra_dirs: Iterable[Path] = ()) -> tuple[dict[str, Framewor
             if framework is not None and not found:
                 frameworks[framework.id] = framework
     return frameworks, problems
-
-
-def _catalog_sources(cases_dirs: Iterable[Path] | None, include_shipped: bool) -> tuple[list[Path], list[tuple[Path, bool]]]:
-    """(extra framework folders, [(case folder, shipped)]) of a catalog, in loading order."""
-    extra = list(cases_dirs) if cases_dirs is not None else []
-    extra += paths.user_cases_dirs()
-    sources = ([(paths.shipped_cases_dir(), True)] if include_shipped else []) + [(d, False) for d in extra]
-    return [d.parent / "frameworks" for d in extra], sources
 
 
 def load_catalog(cases_dirs: Iterable[Path] | None = None, include_shipped: bool = True) -> Catalog:
@@ -388,60 +369,6 @@ def load_catalog(cases_dirs: Iterable[Path] | None = None, include_shipped: bool
             if case is not None:
                 catalog.cases[case.id] = LoadedCase(case=case, path=path, shipped=shipped)
     return catalog
-
-
-def catalog_fingerprint(cases_dirs: Iterable[Path] | None = None, include_shipped: bool = True) -> str:
-    """Every framework and case file `load_catalog` would read: path, folder kind and a hash of
-    its bytes (or why it cannot be read), in loading order. The catalog depends on nothing else
-    (but the loader's code and limits, in the cache's salt), so an entry keyed by this is never
-    stale. Hashing the bytes, not decoding the text: ~2 ms for the shipped cases."""
-    import hashlib
-
-    from mlsd.textfile import TextFileError, read_bytes
-
-    cases_dirs = list(cases_dirs) if cases_dirs is not None else None
-    framework_dirs, sources = _catalog_sources(cases_dirs, include_shipped)
-    files = [(p, None) for d in [paths.shipped_frameworks_dir(), *framework_dirs] for p in _yaml_files(d)]
-    files += [(p, shipped) for folder, shipped in sources for p in _yaml_files(folder)]
-    parts = []
-    for path, shipped in files:
-        try:
-            state = hashlib.sha256(read_bytes(path, MAX_FILE_BYTES)).hexdigest()
-        except TextFileError as exc:
-            state = f"unreadable: {exc}"
-        parts.append(f"{path}\0{shipped}\0{state}")
-    return "\0\0".join(parts)
-
-
-@dataclass(frozen=True)
-class CaseSummary:
-    """What `mlsd list` shows of a case: plain values, so reading them needs no schema or pydantic."""
-
-    id: str
-    title: str
-    difficulty: str
-    path: Path
-    shipped: bool
-
-
-def case_index(cases_dirs: Iterable[Path] | None = None, include_shipped: bool = True) -> tuple[list[CaseSummary], list[str]]:
-    """(the catalog's cases as summaries, sorted by id; its problems as one-line strings).
-
-    The same cases and problems as `load_catalog`, from one cache entry keyed by every
-    framework and case file's path and text: when nothing changed, no YAML is parsed
-    and pydantic is not imported.
-    """
-    cases_dirs = list(cases_dirs) if cases_dirs is not None else None
-    entry = cache.key("index", catalog_fingerprint(cases_dirs, include_shipped))
-    hit = cache.get(entry, tuple)
-    if hit is not None and len(hit) == 2:
-        return hit
-    catalog = load_catalog(cases_dirs, include_shipped)
-    summaries = [CaseSummary(id=case_id, title=item.case.title, difficulty=item.case.difficulty,
-                             path=item.path, shipped=item.shipped) for case_id, item in sorted(catalog.cases.items())]
-    result = (summaries, [str(p) for p in catalog.problems])
-    cache.put(entry, result)
-    return result
 
 
 @dataclass(frozen=True)

@@ -180,7 +180,8 @@ def model_for(case: Case) -> TopicModel | None:
 
 def _fitted(case: Case) -> TopicModel | None:
     from mlsd.content import cache
-    from mlsd.content.loader import catalog_fingerprint, load_catalog
+    from mlsd.content.index import catalog_fingerprint
+    from mlsd.content.loader import load_catalog
 
     try:
         fingerprint = catalog_fingerprint()
