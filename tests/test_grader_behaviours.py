@@ -491,3 +491,8 @@ def test_skipping_under_a_condition_is_a_fallback_not_a_dismissal(catalog):
     dismissed = grade(case, "serving", "We skip the fallback entirely, it is not worth building.")
     assert "fallback" in {h.id for h in conditional.hits} and not conditional.red_flags
     assert "dismissed-fallback" in {f.id for f in dismissed.red_flags}
+
+
+def test_not_a_big_deal_waves_a_concept_away(catalog):
+    result = grade(catalog.case("ctr"), "requirements", "latency not a big deal since we can score in batch")
+    assert result.red_flags and "latency" not in {h.id for h in result.hits}

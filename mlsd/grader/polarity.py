@@ -57,7 +57,7 @@ _HANDLED = frozenset("handled solved fixed covered managed addressed".split())
 _BY_ITSELF = frozenset("automatically itself tooling platform magically".split())
 
 # "drift is not an issue", "leakage is no problem": denial, then one of these
-_NON_ISSUES = frozenset("issu problem risk concern worri".split())
+_NON_ISSUES = frozenset("issu problem risk concern worri deal".split())  # "not a big deal"
 _DOWNGRADES = frozenset("less littl minor".split())  # stems: "less of a concern", "little concern", "a minor issue"
 DENIAL_CUES = frozenset(
     """not no never none n't isn't aren't doesn't don't won't needn't nothing
