@@ -496,3 +496,11 @@ def test_skipping_under_a_condition_is_a_fallback_not_a_dismissal(catalog):
 def test_not_a_big_deal_waves_a_concept_away(catalog):
     result = grade(catalog.case("ctr"), "requirements", "latency not a big deal since we can score in batch")
     assert result.red_flags and "latency" not in {h.id for h in result.hits}
+
+
+@pytest.mark.parametrize("step, claim", [
+    ("requirements", "we know right away whether it was fraud or not, so labels are immediate"),
+    ("serving", "if the model doesn't answer in time, we just approve everything"),
+])
+def test_a_negation_in_a_condition_or_an_or_not_leaves_the_claim_standing(catalog, step, claim):
+    assert grade(catalog.case("fraud"), step, claim).red_flags

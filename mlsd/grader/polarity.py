@@ -24,7 +24,9 @@ CRITICAL_STEMS = frozenset(
     "leak inflat overestim optimist mislead wrong flaw pitfal danger hurt harm broken trap naiv fool".split()
 )
 _DETECT_STEMS = frozenset(textmod.stem(w) for w in "catch detect find spot flag surface notice".split())
-CLAUSE_BREAK_WORDS = frozenset({"but", "because", "since", "whereas", "while", "although", "though", "however", "so"})
+# (a condition is a clause of its own: "if the model doesn't answer in time, we approve everything")
+CLAUSE_BREAK_WORDS = frozenset({"but", "because", "since", "whereas", "while", "although", "though", "however", "so",
+                                "if", "unless"})
 _CLAUSE_PUNCT = ",;()|:>"  # ':' and the '>' of '->' end a clause in notes
 # "not just X", "not only X", "rather than only X": the negation contrasts, it does not deny
 _CONTRAST_AFTER_NEGATION = frozenset({"just", "only", "merely", "simply", "solely", "purely"})
@@ -117,6 +119,8 @@ def is_negated(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
         if toks[i].raw in ("instead", "rather"):
             return i < span[0]
         if _contrast_after(answer, toks, span, i):
+            return False
+        if toks[i].raw == "not" and i > 0 and toks[i - 1].raw == "or":  # "whether it was fraud or not" asks both ways
             return False
         if toks[i].raw == "than":  # "recall (more important than accuracy)" ranks it below
             return i < span[0] and i > 0 and toks[i - 1].raw in ("important", "useful", "better", "informative")
