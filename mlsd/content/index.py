@@ -42,8 +42,6 @@ def catalog_fingerprint(cases_dirs: Iterable[Path] | None = None, include_shippe
     its bytes (or why it cannot be read), in loading order. The catalog depends on nothing else
     (but the loader's code and limits, in the cache's salt), so an entry keyed by this is never
     stale. Hashing the bytes, not decoding the text: ~2 ms for the shipped cases."""
-    import hashlib
-
     from mlsd.textfile import TextFileError, read_bytes
 
     cases_dirs = list(cases_dirs) if cases_dirs is not None else None
@@ -53,7 +51,7 @@ def catalog_fingerprint(cases_dirs: Iterable[Path] | None = None, include_shippe
     parts = []
     for path, shipped in files:
         try:
-            state = hashlib.sha256(read_bytes(path, MAX_FILE_BYTES)).hexdigest()
+            state = cache.digest(read_bytes(path, MAX_FILE_BYTES)).hexdigest()
         except TextFileError as exc:
             state = f"unreadable: {exc}"
         parts.append(f"{path}\0{shipped}\0{state}")
