@@ -91,3 +91,26 @@ def test_marketing_words_are_filler_but_their_technical_neighbours_are_not():
 
     assert len(tone.filler("an AI-driven, self-healing, omnichannel platform, industry-leading and frictionless")) == 5
     assert not tone.filler("a driven shaft, an AI model, a healing period, a channel per market, a leading indicator")
+
+
+def test_a_stack_of_tool_names_is_stuffing_but_one_or_two_are_normal():
+    from mlsd.grader.tone import stack_buzz, stack_buzz_penalty
+
+    pile = ("We'd run cloud-native, event-driven microservices on Kubernetes with a service mesh, "
+            "fault-tolerant and observable, with MLOps and blue-green deploys.")
+    normal = "The ranker runs on Kubernetes behind gRPC; features come from the online store in one batched call."
+    assert len(stack_buzz(pile)) >= 6 and stack_buzz_penalty(stack_buzz(pile), len(pile.split())) > 0.3
+    assert stack_buzz_penalty(stack_buzz(normal), len(normal.split())) == 0
+
+
+def test_tool_name_prose_earns_no_concept_credit():
+    from mlsd.content.loader import load_catalog
+    from mlsd.grader import grade
+
+    case = load_catalog().case("ctr")
+    pile = ("So we'd have a cloud-native, event-driven microservices architecture with Kubernetes, a service mesh "
+            "and a real-time feature store, served on GPUs with TensorRT, fault-tolerant and observable, "
+            "with caching, Redis and gRPC to hit the millisecond SLA.")
+    result = grade(case, "serving", pile)
+    assert result.score <= 0.15
+    assert any("tool names" in note for note in result.notes)

@@ -514,7 +514,8 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
     # brush it off; such a sentence can still deny a concept ("drift isn't a concern")
     wrong_only = frozenset(wrong_sentences)
     # (buzzword prose too: "a holistic, AI-driven drift framework" names drift to sound modern)
-    skip = wrong_only | {i for i, sentence in enumerate(sents) if tone.dismissals(sentence.text) or tone.filler(sentence.text)}
+    skip = wrong_only | {i for i, sentence in enumerate(sents) if tone.dismissals(sentence.text) or tone.filler(sentence.text)
+                         or len(tone.stack_buzz(sentence.text)) >= tone.STACK_BUZZ_SENTENCE}
     for concept in rubric.concepts:
         found = match_phrasings(answer, sents, concept.phrasings, respect_negation=False, skip=skip)
         if found is None and skip != wrong_only:
@@ -601,6 +602,12 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
         notes.append(f"Corporate filler (\"{fluff[0]}\"): say what you would build, with numbers and reasons.")
         score -= fluff_cost
         parts.append(ScorePart("tone", f"- {round(fluff_cost * 100)} pts: corporate filler", score))
+    buzz = tone.stack_buzz(answer)
+    buzz_cost = tone.stack_buzz_penalty(buzz, len(answer.split()))
+    if buzz_cost:
+        notes.append(f"A stack of tool names (\"{buzz[0]}\", \"{buzz[1]}\", ...): say what each part does for this problem and why.")
+        score -= buzz_cost
+        parts.append(ScorePart("tone", f"- {round(buzz_cost * 100)} pts: names tools instead of a design", score))
     sweeping = tone.sweeping_penalty(answer)
     if sweeping:
         notes.append("Several sweeping claims (\"just\", \"always\", \"obviously\"): give reasons instead.")

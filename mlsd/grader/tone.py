@@ -6,7 +6,8 @@ the commonest shape of a confidently wrong answer. A dismissal costs points
 from the first one. Sweeping words ("just", "always", "obviously") are normal
 in moderation, so only a stream of them costs anything. Buzzword prose
 ("leverage a holistic, state-of-the-art MLOps stack") is stuffing in sentence
-form: each filler word costs points.
+form: each filler word costs points, and so does a pile of tool and architecture
+buzzwords beyond the first two ("cloud-native microservices on Kubernetes, observable").
 """
 
 from __future__ import annotations
@@ -48,6 +49,32 @@ _FILLER = re.compile(
 )
 FILLER_PENALTY = 0.15
 FILLER_MAX_PENALTY = 0.6
+
+# Infrastructure name-dropping: a stack of fashionable tools and -ilities said instead of a
+# design ("cloud-native, event-driven microservices on Kubernetes, fault-tolerant and observable").
+# One or two are normal in a serving answer; a pile of them is stuffing.
+_STACK_BUZZ = re.compile(
+    r"\b(cloud[- ]native|event[- ]driven|micro[- ]?services?|service mesh|serverless|horizontally[- ]scal\w+|"
+    r"fault[- ]toleran\w+|highly[- ]available|high availability|edge computing|kubernetes|k8s|tensorrt|onnx|cdn|"
+    r"load[- ]balanc\w+|circuit[- ]breakers?|distributed tracing|observab\w+|mlops|ci/cd(?:/ct)?|blue[- ]green|"
+    r"responsible ai|explainable ai|xai|governance|grafana|prometheus|pagerduty|evidently|arize|model registry|"
+    r"autoscal\w+|grpc|docker|datadog|sagemaker|vertex ai|mlflow|kubeflow|airflow)\b",
+    re.IGNORECASE,
+)
+STACK_BUZZ_FREE = 2  # per answer, plus one per 300 words
+STACK_BUZZ_SENTENCE = 3  # a sentence naming this many earns no concept credit
+
+
+def stack_buzz(text: str) -> list[str]:
+    """Tool and architecture buzzwords named in the text ("Kubernetes", "service mesh", "MLOps")."""
+    return [m.group(0) for m in _STACK_BUZZ.finditer(text)]
+
+
+def stack_buzz_penalty(found: list[str], words: int = 0) -> float:
+    """Buzzwords beyond the free ones cost like filler words."""
+    excess = len(found) - STACK_BUZZ_FREE - words / 300
+    return min(FILLER_MAX_PENALTY, FILLER_PENALTY * excess) if excess > 0 else 0.0
+
 
 _SWEEPING = re.compile(
     r"\b(just|simply|always|never|regardless|basically|obviously|clearly|the best|perfectly|guarantees?|"
