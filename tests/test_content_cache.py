@@ -364,3 +364,22 @@ def test_topic_model_from_the_cache_grades_the_same(cache_home, monkeypatch):
     _fresh_topics(monkeypatch)
     warm = grade(case, "framing", answer)
     assert warm.to_json() == cold.to_json()
+
+
+def test_a_grade_from_cached_phrase_terms_and_words_matches_a_cold_one(tmp_path):
+    """Phrasings' terms and words (the typo vocabulary) come from the cache in a warm process."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    probe = ("import json; from mlsd.content.loader import load_case; from mlsd.grader import grade, text; "
+             "c = load_case('ctr').case; "
+             "g = grade(c, 'model', 'we downsampel negatives and recalibrte the probabilties, gbdt + lr baseline'); "
+             "print(json.dumps([g.to_json(), len(text._PHRASE_WORDS) > 0]))")
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    env.pop("MLSD_NO_CACHE", None)
+    cold, warm = (json.loads(subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True,
+                                            check=True).stdout) for _ in range(2))
+    assert cold == warm and warm[1]
+    assert any(hit["id"] == "downsampling-recalibration" for hit in warm[0]["hit"])  # typos still read

@@ -472,7 +472,7 @@ def rubric_vocabulary(rubric: Rubric) -> frozenset[str]:
     """Every word the rubric's phrasings use (for typo tolerance); cached per rubric."""
     return memo.by_identity(_VOCABULARY, (rubric,), lambda: frozenset(
         w for item in [*rubric.concepts, *rubric.red_flags] for p in item.phrasings
-        for w, _, _ in textmod.raw_words(p)))
+        for w in textmod.phrase_words(p)))
 
 
 def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: str = DEFAULT_LEVEL,
@@ -675,19 +675,21 @@ _SEEDED: dict = {}
 
 def _seed_terms(case: Case, step_id: str) -> bool:
     """Tokenising the case's thousands of phrasings is most of a cold `mlsd grade`: their terms
-    depend only on the phrasings and the grader's code, so they are kept in the content cache."""
+    and words depend only on the phrasings and the grader's code, so they are kept in the content cache."""
     from pathlib import Path
 
     from mlsd.content import cache, pitfalls
 
     items = [*(i for r in _case_rubrics(case) for i in (*r.concepts, *r.red_flags)), *pitfalls.library()]
-    phrases = sorted({p for item in items for p in (*item.phrasings, *getattr(item, "unless", ()))})
+    # concepts' labels and hints too: soft matching reads their terms (soft._build_concept_cues)
+    phrases = sorted({p for item in items for p in (*item.phrasings, *getattr(item, "unless", ()),
+                                                      getattr(item, "label", ""), getattr(item, "hint", "")) if p})
     entry = cache.derived_key("phrase-terms", "\0".join(phrases), sorted(Path(__file__).parent.glob("*.py")))
     known = cache.get(entry, dict)
     if known is not None and len(known) == len(phrases):
         textmod.seed_phrase_terms(known)
         return True
-    cache.put(entry, {p: textmod.phrase_terms(p) for p in phrases})
+    cache.put(entry, {p: (textmod.phrase_terms(p), textmod.phrase_words(p)) for p in phrases})
     return True
 
 

@@ -205,9 +205,22 @@ def phrase_terms(phrase: str) -> tuple[str, ...]:
     return found
 
 
-def seed_phrase_terms(known: dict[str, tuple[str, ...]]) -> None:
-    """Terms computed by an earlier process for the same grader code (see core._seed_terms)."""
-    _PHRASE_TERMS.update(known)
+_PHRASE_WORDS: dict[str, tuple[str, ...]] = {}  # phrasing -> its raw words (typo vocabulary); seeded too
+
+
+def phrase_words(phrase: str) -> tuple[str, ...]:
+    """The lower-cased words of a rubric phrasing, as written (what typos are matched against)."""
+    found = _PHRASE_WORDS.get(phrase)
+    if found is None:
+        found = _PHRASE_WORDS[phrase] = tuple(w for w, _, _ in raw_words(phrase))
+    return found
+
+
+def seed_phrase_terms(known: dict[str, tuple[tuple[str, ...], tuple[str, ...]]]) -> None:
+    """(terms, words) computed by an earlier process for the same grader code (see core._seed_terms)."""
+    for phrase, (terms, words) in known.items():
+        _PHRASE_TERMS[phrase] = terms
+        _PHRASE_WORDS[phrase] = words
 
 
 def _phrase_terms(phrase: str) -> tuple[str, ...]:
