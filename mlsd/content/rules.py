@@ -13,10 +13,11 @@ here must be added there too (tests/test_schema_light.py checks they agree).
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+from mlsd.content.behaviour import EDGE, ArchitectureMethods, CaseMethods, FlowMethods, FrameworkMethods, ReferenceMethods
 
 FORMAT_VERSION = 1
 
@@ -59,7 +60,7 @@ class FrameworkStep(_Strict):
     minutes: float = Field(gt=0, description="Default time budget in a 45-minute interview.")
 
 
-class Framework(_Strict):
+class Framework(FrameworkMethods, _Strict):
     format_version: FormatVersion
     id: str = Field(pattern=_ID_PATTERN)
     title: str = Field(min_length=1)
@@ -75,25 +76,11 @@ class Framework(_Strict):
             seen.add(step.id)
         return self
 
-    def step(self, step_id: str) -> FrameworkStep:
-        for step in self.steps:
-            if step.id == step_id:
-                return step
-        raise KeyError(step_id)
-
-    @property
-    def step_ids(self) -> list[str]:
-        return [s.id for s in self.steps]
-
-    @property
-    def total_minutes(self) -> float:
-        return sum(s.minutes for s in self.steps)
-
 
 # --------------------------------------------------------------------- case
 
 
-class Reference(_Strict):
+class Reference(ReferenceMethods, _Strict):
     id: str = Field(pattern=_ID_PATTERN)
     authors: str = Field(min_length=1, description="e.g. 'He et al.' or 'Uber Engineering'.")
     year: int = Field(ge=1950, le=2100)
@@ -101,10 +88,6 @@ class Reference(_Strict):
     venue: str = Field(default="", description="Conference, journal or blog.")
     url: str = ""
     note: str = Field(default="", description="What the case takes from it.")
-
-    def cite(self) -> str:
-        venue = f", {self.venue}" if self.venue else ""
-        return f"{self.authors} ({self.year}). {self.title}{venue}."
 
 
 class Concept(_Strict):
@@ -246,10 +229,7 @@ class Component(_Strict):
         return _non_blank(value, "names")
 
 
-_EDGE = re.compile(r"^\s*([a-z0-9][a-z0-9-]*)\s*->\s*([a-z0-9][a-z0-9-]*)\s*$")
-
-
-class Flow(_Strict):
+class Flow(FlowMethods, _Strict):
     """A required order between two components: 'a -> b' holds when the sketch has a path from a to b."""
 
     edge: str = Field(description="'component-id -> component-id'.")
@@ -260,18 +240,12 @@ class Flow(_Strict):
     @field_validator("edge")
     @classmethod
     def _edge_form(cls, value: str) -> str:
-        if not _EDGE.match(value):
+        if not EDGE.match(value):
             raise ValueError(f"edge must read 'component-id -> component-id', not {value!r}")
         return value
 
-    @property
-    def ends(self) -> tuple[str, str]:
-        found = _EDGE.match(self.edge)
-        assert found is not None
-        return found.group(1), found.group(2)
 
-
-class Architecture(_Strict):
+class Architecture(ArchitectureMethods, _Strict):
     """The reference design a sketch (arrow lines or a Mermaid flowchart) is graded against."""
 
     step: str = Field(default="serving", pattern=_ID_PATTERN, description="The step whose answers carry sketches.")
@@ -290,14 +264,8 @@ class Architecture(_Strict):
                     raise ValueError(f"edge '{flow.edge}' names unknown component '{end}'")
         return self
 
-    def component(self, component_id: str) -> Component:
-        for component in self.components:
-            if component.id == component_id:
-                return component
-        raise KeyError(component_id)
 
-
-class Case(_Strict):
+class Case(CaseMethods, _Strict):
     format_version: FormatVersion
     id: str = Field(pattern=_ID_PATTERN)
     title: str = Field(min_length=1)
@@ -338,18 +306,6 @@ class Case(_Strict):
         if self.architecture is not None and self.architecture.step not in self.steps:
             raise ValueError(f"architecture belongs to unknown step '{self.architecture.step}'")
         return self
-
-    def estimate(self, estimate_id: str) -> Estimate:
-        for estimate in self.estimates:
-            if estimate.id == estimate_id:
-                return estimate
-        raise KeyError(estimate_id)
-
-    def reference(self, ref_id: str) -> Reference:
-        for ref in self.references:
-            if ref.id == ref_id:
-                return ref
-        raise KeyError(ref_id)
 
 
 def json_schema() -> dict:

@@ -16,9 +16,9 @@ tests/test_schema_light.py checks that they agree.
 
 from __future__ import annotations
 
-import re
 from typing import Any, ClassVar, Literal
 
+from mlsd.content.behaviour import ArchitectureMethods, CaseMethods, FlowMethods, FrameworkMethods, ReferenceMethods
 from mlsd.content.levels import LEVELS  # noqa: F401  (re-exported)
 
 FORMAT_VERSION = 1
@@ -141,7 +141,7 @@ class FrameworkStep(_Content):
     minutes: float
 
 
-class Framework(_Content):
+class Framework(FrameworkMethods, _Content):
     __slots__ = _fields = ("format_version", "id", "title", "description", "steps")
     format_version: int
     id: str
@@ -149,25 +149,11 @@ class Framework(_Content):
     description: str
     steps: list[FrameworkStep]
 
-    def step(self, step_id: str) -> FrameworkStep:
-        for step in self.steps:
-            if step.id == step_id:
-                return step
-        raise KeyError(step_id)
-
-    @property
-    def step_ids(self) -> list[str]:
-        return [s.id for s in self.steps]
-
-    @property
-    def total_minutes(self) -> float:
-        return sum(s.minutes for s in self.steps)
-
 
 # --------------------------------------------------------------------- case
 
 
-class Reference(_Content):
+class Reference(ReferenceMethods, _Content):
     __slots__ = _fields = ("id", "authors", "year", "title", "venue", "url", "note")
     id: str
     authors: str
@@ -176,10 +162,6 @@ class Reference(_Content):
     venue: str
     url: str
     note: str
-
-    def cite(self) -> str:
-        venue = f", {self.venue}" if self.venue else ""
-        return f"{self.authors} ({self.year}). {self.title}{venue}."
 
 
 class Concept(_Content):
@@ -283,10 +265,7 @@ class Component(_Content):
     optional: bool
 
 
-_EDGE = re.compile(r"^\s*([a-z0-9][a-z0-9-]*)\s*->\s*([a-z0-9][a-z0-9-]*)\s*$")
-
-
-class Flow(_Content):
+class Flow(FlowMethods, _Content):
     """A required order between two components: 'a -> b' holds when the sketch has a path from a to b."""
 
     __slots__ = _fields = ("edge", "why", "optional", "directed")
@@ -295,14 +274,8 @@ class Flow(_Content):
     optional: bool
     directed: bool
 
-    @property
-    def ends(self) -> tuple[str, str]:
-        found = _EDGE.match(self.edge)
-        assert found is not None
-        return found.group(1), found.group(2)
 
-
-class Architecture(_Content):
+class Architecture(ArchitectureMethods, _Content):
     """The reference design a sketch (arrow lines or a Mermaid flowchart) is graded against."""
 
     __slots__ = _fields = ("step", "components", "edges")
@@ -310,14 +283,8 @@ class Architecture(_Content):
     components: list[Component]
     edges: list[Flow]
 
-    def component(self, component_id: str) -> Component:
-        for component in self.components:
-            if component.id == component_id:
-                return component
-        raise KeyError(component_id)
 
-
-class Case(_Content):
+class Case(CaseMethods, _Content):
     __slots__ = _fields = ("format_version", "id", "title", "difficulty", "framework", "companies", "summary",
                            "prompt", "facts", "tradeoffs", "references", "steps", "estimates", "architecture")
     format_version: int
@@ -334,18 +301,6 @@ class Case(_Content):
     steps: dict[str, CaseStep]
     estimates: list[Estimate]
     architecture: Architecture | None
-
-    def estimate(self, estimate_id: str) -> Estimate:
-        for estimate in self.estimates:
-            if estimate.id == estimate_id:
-                return estimate
-        raise KeyError(estimate_id)
-
-    def reference(self, ref_id: str) -> Reference:
-        for ref in self.references:
-            if ref.id == ref_id:
-                return ref
-        raise KeyError(ref_id)
 
 
 _CLASSES: dict[str, type[_Content]] = {
