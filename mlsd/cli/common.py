@@ -37,15 +37,20 @@ def check_level(level: str) -> str:
     return level
 
 
+def report_problems(problems: list, ctx: Context | None = None) -> None:
+    """Each broken content file, one yellow line on stderr: it was skipped, the rest loaded."""
+    err = (ctx or Context()).err_console
+    for problem in problems:
+        err.print(f"[yellow]skipped:[/] {problem}", highlight=False, markup=True, soft_wrap=True)
+
+
 def catalog(cases_dir: list[Path] | None, ctx: Context | None = None, quiet: bool = False) -> "Catalog":
     """Load all cases; broken user files are reported on stderr and skipped."""
     from mlsd.content.loader import load_catalog
 
     loaded = load_catalog(cases_dir or [])
     if loaded.problems and not quiet:
-        err = (ctx or Context()).err_console
-        for problem in loaded.problems:
-            err.print(f"[yellow]skipped:[/] {problem}", highlight=False, markup=True, soft_wrap=True)
+        report_problems(loaded.problems, ctx)
     return loaded
 
 
@@ -57,9 +62,7 @@ def case_and_framework(case_id: str, cases_dir: list[Path] | None, ctx: Context 
 
     found = load_case(case_id, cases_dir or [])
     if found.problems and not quiet:
-        err = (ctx or Context()).err_console
-        for problem in found.problems:
-            err.print(f"[yellow]skipped:[/] {problem}", highlight=False, markup=True, soft_wrap=True)
+        report_problems(found.problems, ctx)
     return found.require()
 
 
@@ -70,9 +73,7 @@ def case_summaries(cases_dir: list[Path] | None, ctx: Context | None = None) -> 
 
     summaries, problems = case_index(cases_dir or [])
     if problems:
-        err = (ctx or Context()).err_console
-        for problem in problems:
-            err.print(f"[yellow]skipped:[/] {problem}", highlight=False, markup=True, soft_wrap=True)
+        report_problems(problems, ctx)
     return summaries
 
 
