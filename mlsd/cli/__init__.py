@@ -211,12 +211,9 @@ def command_index() -> dict[str, dict]:
 
 
 def _index_key() -> str:
-    from pathlib import Path
-
     from mlsd.content import cache
 
-    sources = sorted(Path(__file__).parent.glob("*.py"))
-    return cache.derived_key("cli-command-index", ",".join(_MODULES), sources)
+    return cache.derived_key("cli-command-index", ",".join(_MODULES), cache.sources_beside(__file__))
 
 
 def _cached_index() -> dict[str, dict] | None:

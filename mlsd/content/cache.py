@@ -102,6 +102,13 @@ def key(kind: str, text: str) -> str:
     return found.hexdigest()
 
 
+def sources_beside(module_file: str) -> list[str]:
+    """The .py files in the folder of `module_file`, sorted: the code whose bytes a `derived_key`
+    of data that package derives is built from (listed without glob, which imports fnmatch)."""
+    folder = os.path.dirname(os.path.abspath(module_file))
+    return sorted(os.path.join(folder, name) for name in os.listdir(folder) if name.endswith(".py"))
+
+
 def derived_key(kind: str, text: str, sources: "list[Path | str]") -> str:
     """The entry name for data derived from `text` by code in `sources` (files whose bytes join
     the key: a change to that code gives a new key). E.g. the grader's topic profiles."""

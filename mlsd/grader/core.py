@@ -676,15 +676,13 @@ _SEEDED: dict = {}
 def _seed_terms(case: Case, step_id: str) -> bool:
     """Tokenising the case's thousands of phrasings is most of a cold `mlsd grade`: their terms
     and words depend only on the phrasings and the grader's code, so they are kept in the content cache."""
-    from pathlib import Path
-
     from mlsd.content import cache, pitfalls
 
     items = [*(i for r in _case_rubrics(case) for i in (*r.concepts, *r.red_flags)), *pitfalls.library()]
     # concepts' labels and hints too: soft matching reads their terms (soft._build_concept_cues)
     phrases = sorted({p for item in items for p in (*item.phrasings, *getattr(item, "unless", ()),
                                                       getattr(item, "label", ""), getattr(item, "hint", "")) if p})
-    entry = cache.derived_key("phrase-terms", "\0".join(phrases), sorted(Path(__file__).parent.glob("*.py")))
+    entry = cache.derived_key("phrase-terms", "\0".join(phrases), cache.sources_beside(__file__))
     known = cache.get(entry, dict)
     if known is not None and len(known) == len(phrases):
         textmod.seed_phrase_terms(known)

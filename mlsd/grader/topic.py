@@ -188,7 +188,7 @@ def _fitted(case: Case) -> TopicModel | None:
     except Exception:  # topic checking is an aid; never block grading on it
         fingerprint = "?"
     own = "\0".join(f"{s}\0{_step_text(case, s)}" for s in case.steps)
-    entry = cache.derived_key("topic-model-2", f"{fingerprint}\0\0\0{case.id}\0{own}", _sources())
+    entry = cache.derived_key("topic-model-2", f"{fingerprint}\0\0\0{case.id}\0{own}", cache.sources_beside(__file__))
     state = cache.get(entry, dict)
     if state is not None and set(state) == set(TopicModel._STATE):
         return TopicModel.from_state(state)
@@ -205,11 +205,3 @@ def _fitted(case: Case) -> TopicModel | None:
     if fingerprint != "?":
         cache.put(entry, model.state())
     return model
-
-
-def _sources() -> list[str]:
-    """The grader's source files: the profiles' key includes their bytes."""
-    import os
-
-    folder = os.path.dirname(os.path.abspath(__file__))
-    return sorted(os.path.join(folder, name) for name in os.listdir(folder) if name.endswith(".py"))
