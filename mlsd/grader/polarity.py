@@ -155,6 +155,16 @@ def _punctuation_between(answer: str, toks: tuple[textmod.Token, ...], left: int
     return any(ch in answer[toks[left].end : toks[right].start] for ch in _CLAUSE_PUNCT + "/")
 
 
+def _skips(toks: tuple[textmod.Token, ...], i: int, first: int) -> bool:
+    """Whether "skip" at toks[i] leaves out the match starting at `first`."""
+    if i + 1 < len(toks) and toks[i + 1].raw in _SKIP_AS_NOUN:
+        return False  # a "skip rate", "skip-above" clicks: a thing, not a decision
+    if i > first:
+        return False  # "spell fixes we skip" is rare; "X, skip Y" is about Y
+    # "skip the re-ranker when it is slow": a fallback under a condition, not leaving it out
+    return not any(t.raw in _CONDITIONS for t in toks[i + 1 : i + 6])
+
+
 def is_dismissed(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
     """True when the answer denies or waves away the matched concept.
 
@@ -178,12 +188,7 @@ def is_dismissed(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
         # "we cannot ignore cold start": a denied dismissal is the opposite of one
         if i > 0 and _is_denial(toks[i - 1]) or i > 1 and _is_denial(toks[i - 2]) and toks[i - 1].raw in ("be", "afford"):
             return False
-        if toks[i].raw.startswith("skip") and i + 1 < len(toks) and toks[i + 1].raw in _SKIP_AS_NOUN:
-            return False
-        if toks[i].raw.startswith("skip") and i > first:  # "spell fixes we skip" is rare; "X, skip Y" is about Y
-            return False
-        # "skip the re-ranker when it is slow": a fallback under a condition, not leaving it out
-        if toks[i].raw.startswith("skip") and any(t.raw in _CONDITIONS for t in toks[i + 1 : i + 6]):
+        if toks[i].raw.startswith("skip") and not _skips(toks, i, first):
             return False
         # "an ignored request costs the recipient", "count ignored requests": the participle names
         # an outcome when it stands before its noun with no one doing the ignoring
