@@ -1,6 +1,6 @@
 """Caches keyed by object identity, for values derived from frozen content objects.
 
-Rubrics and cases are frozen pydantic models holding lists, so they cannot be
+Rubrics and cases are frozen content objects holding lists, so they cannot be
 hashed; the grader derives a vocabulary, cue weights and a rubric tuple from
 them once per object. Each entry keeps its objects alive, so an id is never
 reused while its entry stands.
