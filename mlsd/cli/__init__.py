@@ -334,6 +334,12 @@ def _hangup(signum, frame):  # a closed terminal: treat like Ctrl-C so drafts ar
     raise KeyboardInterrupt
 
 
+def _run_app(args: list[str], argv: list[str] | None) -> None:
+    if not args or "--help" in args or "-h" in args or "_MLSD_COMPLETE" in os.environ:
+        _light_rich_utils()  # the commands that render typer's rich help or completion text
+    _startup_app()(args=argv, prog_name="mlsd")
+
+
 def main(argv: list[str] | None = None) -> None:
     from mlsd.cli import streams
 
@@ -346,9 +352,10 @@ def main(argv: list[str] | None = None) -> None:
     code: object = 0
     try:
         args = sys.argv[1:] if argv is None else argv
-        if not args or "--help" in args or "-h" in args or "_MLSD_COMPLETE" in os.environ:
-            _light_rich_utils()  # the commands that render typer's rich help or completion text
-        _startup_app()(args=argv, prog_name="mlsd")
+        from mlsd.cli import helpcache
+
+        if not helpcache.run(args, lambda: _run_app(args, argv)):  # the root help comes from the cache
+            _run_app(args, argv)
     except KeyboardInterrupt:
         _print_error("interrupted")
         code = ExitStatus.INTERRUPTED
