@@ -684,10 +684,13 @@ def _seed_terms(case: Case, step_id: str) -> bool:
                                                       getattr(item, "label", ""), getattr(item, "hint", "")) if p})
     entry = cache.derived_key("phrase-terms", "\0".join(phrases), cache.sources_beside(__file__))
     known = cache.get(entry, dict)
-    if known is not None and len(known) == len(phrases):
-        textmod.seed_phrase_terms(known)
+    if known is not None and len(known.get("phrases", ())) == len(phrases):
+        textmod.seed_phrase_terms(known["phrases"], known["stems"])
         return True
-    cache.put(entry, {p: (textmod.phrase_terms(p), textmod.phrase_words(p)) for p in phrases})
+    terms = {p: (textmod.phrase_terms(p), textmod.phrase_words(p)) for p in phrases}
+    # and the stem of every phrasing word: the typo check stems the whole rubric vocabulary
+    stems = {w: textmod.stem(w) for _, words in terms.values() for w in words}
+    cache.put(entry, {"phrases": terms, "stems": stems})
     return True
 
 

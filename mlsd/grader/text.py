@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from typing import NamedTuple
 
 import snowballstemmer  # small, pure-Python Snowball (Porter2) stemmer
 
@@ -38,16 +39,23 @@ _WORD = re.compile(r"w/o\b|p\d+|\d+(?:\.\d+)?|[a-z]+(?:'[a-z]+)?|%|<|>|@")
 _BRITISH_ISE = re.compile(r"^(\w{3,}?)is(e|ed|es|ing|ation|ations|er|ers)$")
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):  # a tuple, not a dataclass: an answer makes thousands, and tuples build fast
     term: str  # canonical term: stemmed word or canonical phrase id
     start: int  # character offsets into the original text, for evidence
     end: int
     raw: str
 
 
-@lru_cache(maxsize=20000)
+_KNOWN_STEMS: dict[str, str] = {}  # the rubric words' stems, seeded from the content cache (core._seed_terms)
+
+
 def stem(word: str) -> str:
+    known = _KNOWN_STEMS.get(word)
+    return known if known is not None else _stem(word)
+
+
+@lru_cache(maxsize=20000)
+def _stem(word: str) -> str:
     if word.startswith("personali"):  # Snowball cuts "personalization" to "person", the word for a human
         return "personal"
     if word in ("busy", "busier", "busiest"):  # not "business" (both stem to "busi")
@@ -216,8 +224,10 @@ def phrase_words(phrase: str) -> tuple[str, ...]:
     return found
 
 
-def seed_phrase_terms(known: dict[str, tuple[tuple[str, ...], tuple[str, ...]]]) -> None:
-    """(terms, words) computed by an earlier process for the same grader code (see core._seed_terms)."""
+def seed_phrase_terms(known: dict[str, tuple[tuple[str, ...], tuple[str, ...]]], stems: dict[str, str]) -> None:
+    """(terms, words) per phrasing and the stems of their words, computed by an earlier process
+    for the same grader code (see core._seed_terms)."""
+    _KNOWN_STEMS.update(stems)
     for phrase, (terms, words) in known.items():
         _PHRASE_TERMS[phrase] = terms
         _PHRASE_WORDS[phrase] = words
