@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mlsd.grader import grade
+from mlsd.grader.core import WRONG_CLAIM_CAPS
 from mlsd.grader.text import phrase_terms, sentences, within_one_edit
 from mlsd.content.loader import load_catalog
 
@@ -424,8 +425,8 @@ def test_wrong_claims_cap_a_full_answer(catalog):
     two = one + " We can skip the baseline and go straight to the deep model."
     clean, capped, sunk = (grade(case, "model", text) for text in (model, one, two))
     assert clean.score > 0.85 and not clean.red_flags
-    assert len(capped.red_flags) == 1 and capped.score <= 0.6
-    assert len(sunk.red_flags) == 2 and sunk.score <= 0.3
+    assert len(capped.red_flags) == 1 and capped.score <= WRONG_CLAIM_CAPS[0]
+    assert len(sunk.red_flags) == 2 and sunk.score <= WRONG_CLAIM_CAPS[1] < WRONG_CLAIM_CAPS[0] < clean.score
     assert any(p.label == "cap" and "1 wrong claim" in p.detail for p in capped.breakdown)
 
 

@@ -29,15 +29,21 @@ def library() -> tuple[Pitfall, ...]:
 def for_step(rubric: Rubric, step_id: str) -> list[RedFlag]:
     """The rubric's own red flags, then every shared pitfall that applies to this step
     and is not switched off. A case's red flag with a pitfall's id keeps its own claim
-    and reason (in the case's terms) and adds the pitfall's phrasings and fix."""
+    and reason (in the case's terms) and adds the pitfall's phrasings and fix; those
+    phrasings keep the pitfall's `unless` words (which give them a correct sense), so
+    they come as a second flag of the same id (the grader counts an id once)."""
     shared = {p.id: p for p in library()}
     off = set(rubric.pitfalls_off)
     flags: list[RedFlag] = []
     for flag in rubric.red_flags:
         common = shared.pop(flag.id, None)
-        if common is not None and flag.id not in off:
-            phrasings = list(dict.fromkeys([*flag.phrasings, *common.phrasings]))
-            flag = flag.model_copy(update={"phrasings": phrasings, "fix": flag.fix or common.fix})
-        flags.append(flag)
+        if common is None or flag.id in off:
+            flags.append(flag)
+            continue
+        flags.append(flag.model_copy(update={"fix": flag.fix or common.fix}))
+        extra = [p for p in common.phrasings if p not in flag.phrasings]
+        if extra:
+            flags.append(flag.model_copy(update={"phrasings": extra, "fix": flag.fix or common.fix,
+                                                 "unless": list(common.unless)}))
     flags += [p for p in shared.values() if p.id not in off and (not p.steps or step_id in p.steps)]
     return flags

@@ -29,7 +29,7 @@ DEPTH_WORDS = 40  # content words at which an answer is long enough to show a de
 CONCEPTS_PER_SENTENCE = 3
 LISTED_CREDIT = 0.3  # what a concept beyond CONCEPTS_PER_SENTENCE in one sentence keeps: it was listed
 OFF_TOPIC_CAP = 0.0  # a good answer to another problem says nothing about this one
-WRONG_CLAIM_CAPS = (0.6, 0.3, 0.15)  # the most an answer with 1, 2, 3+ wrong claims (red flags) can score
+WRONG_CLAIM_CAPS = (0.4, 0.25, 0.1)  # the most an answer with 1, 2, 3+ wrong claims (red flags) can score
 # On-topic prose that names nothing specific ("clarify scale, latency and scope")
 # is worth a little: more than a bare list of terms, far less than a design.
 ENGAGEMENT_CREDIT = 0.15
@@ -204,6 +204,9 @@ _CONNECTOR = re.compile(r"->|=>|\u2192|<-|\bw/|\bb/c\b|\bbc\b|\bvs\b|[:=~+<>\u22
 
 
 _ARROW_REASON = re.compile(r"->|=>|\u2192|\bb/c\b|\bbc\b")
+# Across a whole answer, notes also qualify terms in brackets and give alternatives with slashes:
+# "smoothed hist CTR (1d/7d/30d)", "label: click within 30m (last touch)". A bare list has neither.
+_QUALIFIER = re.compile(r"[(/]")
 
 
 def connectors(text: str) -> int:
@@ -396,7 +399,9 @@ def find_red_flags(answer: str, sents: list[textmod.Sentence], red_flags: list[R
         else:
             found = match_phrasings(answer, sents, flag.phrasings, respect_negation=True, skip=skip)
         # one wrong sentence is one wrong claim: a shared pitfall that says the same as a flag already raised adds nothing
-        if found is not None and not any(other.sentence_index == found.sentence_index for _, other in raised):
+        # and a flag raised once is one claim, however many of its phrasings match
+        if found is not None and not any(other.sentence_index == found.sentence_index or seen.id == flag.id
+                                         for seen, other in raised):
             raised.append((flag, found))
     return raised
 
@@ -436,7 +441,7 @@ def _answer_shape(sents: list[textmod.Sentence]) -> tuple[float, float, float]:
     if not toks:
         return 0.0, 0.0, 0.0
     words = sum(1 for t in toks if t.raw in FUNCTION_WORDS)
-    function = words + sum(connectors(s.text) for s in sents)
+    function = words + sum(connectors(s.text) + len(_QUALIFIER.findall(s.text)) for s in sents)
     prose = min(1.0, max(0.0, (function / len(toks) - 0.06) / 0.16))
     content = len(toks) - words
     depth = min(1.0, (content / DEPTH_WORDS) ** 0.5)
