@@ -62,3 +62,33 @@ def test_an_ab_test_split_of_users_is_not_a_random_split_of_data():
     case = CATALOG.case("ctr")
     raised = {f.id for f in grade(case, "evaluation", "Online, I'd randomly split users into two arms for two weeks.").red_flags}
     assert "random-split" not in raised
+
+
+def _overridden():
+    """(case, step, case flag, shared pitfall) where a case's red flag has a shared pitfall's id."""
+    shared = {p.id: p for p in pitfalls.library()}
+    for case_id, loaded in sorted(CATALOG.cases.items()):
+        for step_id, step in loaded.case.steps.items():
+            for flag in step.rubric.red_flags:
+                if flag.id in shared and flag.id not in step.rubric.pitfalls_off:
+                    yield loaded.case, step_id, flag, shared[flag.id]
+
+
+def test_a_case_flag_with_a_pitfalls_id_adds_its_phrasings_under_the_pitfalls_unless_words():
+    found = list(_overridden())
+    assert found  # the shipped cases do override some pitfalls (random-split among them)
+    for case, step_id, flag, common in found:
+        same_id = [f for f in pitfalls.for_step(case.steps[step_id].rubric, step_id) if f.id == flag.id]
+        assert same_id[0].phrasings == flag.phrasings and same_id[0].unless == flag.unless
+        added = [p for p in common.phrasings if p not in flag.phrasings]
+        if added:
+            assert len(same_id) == 2 and same_id[1].phrasings == added and same_id[1].unless == common.unless
+            assert same_id[1].claim == flag.claim  # said in the case's terms
+
+
+def test_an_id_raised_by_two_sentences_counts_once():
+    case = CATALOG.case("fraud")
+    text = ("Shuffle all the rows and split 80/20. Then a random split again for the validation set, "
+            "and a random 80/20 for the test set.")
+    raised = [f.id for f in grade(case, "data", text).red_flags]
+    assert raised.count("random-split") == 1
