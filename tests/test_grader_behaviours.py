@@ -505,3 +505,18 @@ def test_not_a_big_deal_waves_a_concept_away(catalog):
 ])
 def test_a_negation_in_a_condition_or_an_or_not_leaves_the_claim_standing(catalog, step, claim):
     assert grade(catalog.case("fraud"), step, claim).red_flags
+
+
+def test_an_answer_that_fits_any_problem_is_marked_down_as_vague(catalog):
+    """Naming the step's usual concepts in words that fit any problem is vague: the case's own
+    entities, numbers and constraints are what make it specific."""
+    case = catalog.case("ctr")
+    generic = ("First I would clarify the business goals and success metrics with the stakeholders, then ask "
+               "about the latency requirements and the scale of traffic, what data we have and what the current "
+               "system does, so we have a baseline to compare against.")
+    vague = grade(case, "requirements", generic)
+    model = grade(case, "requirements", case.steps["requirements"].model_answer)
+    factor = [p for p in vague.breakdown if p.label == "specific"]
+    assert factor and "particular to this problem" in factor[0].detail
+    assert not [p for p in model.breakdown if p.label == "specific"]
+    assert vague.score < 0.35 < 0.85 < model.score

@@ -29,6 +29,9 @@ DEPTH_WORDS = 40  # content words at which an answer is long enough to show a de
 CONCEPTS_PER_SENTENCE = 3
 LISTED_CREDIT = 0.3  # what a concept beyond CONCEPTS_PER_SENTENCE in one sentence keeps: it was listed
 OFF_TOPIC_CAP = 0.0  # a good answer to another problem says nothing about this one
+# cosine with this case's profile of the step (topic.py) from which an answer reads as about this
+# problem: on the dev sets strong answers have a median of 0.43 (tenth percentile 0.27), vague ones 0.06
+SPECIFIC_SIMILARITY = 0.15
 WRONG_CLAIM_CAPS = (0.4, 0.25, 0.1)  # the most an answer with 1, 2, 3+ wrong claims (red flags) can score
 # On-topic prose that names nothing specific ("clarify scale, latency and scope")
 # is worth a little: more than a bare list of terms, far less than a design.
@@ -482,7 +485,8 @@ def rubric_vocabulary(rubric: Rubric) -> frozenset[str]:
 
 def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: str = DEFAULT_LEVEL,
                  topic_check=None, relevance=None, red_flags: list[RedFlag] | None = None,
-                 context: tuple[Rubric, ...] = (), known_terms: frozenset[str] = frozenset()) -> Grade:
+                 context: tuple[Rubric, ...] = (), known_terms: frozenset[str] = frozenset(),
+                 specificity=None) -> Grade:
     """Score one answer against a rubric.
 
     score = max(coverage x shape, engagement) - penalties, capped by wrong claims and when off-topic, where coverage
@@ -574,6 +578,15 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
         why = [w for w, weak in (("reads as a list", prose < 0.95), ("short", length < 0.95),
                                  ("few reasons given", level != "mid" and reasons < 0.95)) if weak]
         parts.append(ScorePart("shape", f"x {shape:.2f} ({', '.join(why) or 'form'})", score))
+    if specificity is not None and score > 0:
+        # the same concepts named in words that fit any problem ("ask about latency and scale,
+        # align on success metrics") are what an interviewer calls vague: this case's own words
+        # (its entities, numbers, constraints) are what make a requirement or a design specific
+        specific = min(1.0, specificity(step_id, answer) / SPECIFIC_SIMILARITY) ** 0.5
+        if specific < 0.995:
+            score *= specific
+            notes.append("Could be said of any problem: tie it to this case's users, numbers and constraints.")
+            parts.append(ScorePart("specific", f"x {specific:.2f} (little that is particular to this problem)", score))
     if relevance is not None and score < ENGAGEMENT_CREDIT:
         # prose that engages with the step's subject in general terms ("clarify
         # scale, latency and scope") shows more than a list of terms or nothing;
@@ -663,7 +676,9 @@ def grade(case: Case, step_id: str, text: str, level: str = DEFAULT_LEVEL) -> Gr
 
     known = memo.by_identity(_KNOWN, (topics,), lambda: frozenset(topics.idf)) if topics else frozenset()
     memo.by_identity(_SEEDED, (case,), lambda: _seed_terms(case, step_id))
+    specificity = (lambda sid, answer: topics.similarities(sid, answer).get(case.id, 0.0)) if topics else None
     result = grade_rubric(case.id, step_id, step.rubric, text, level, topic_check=check, relevance=relevance,
+                          specificity=specificity,
                           red_flags=pitfalls.for_step(step.rubric, step_id), context=_case_rubrics(case),
                           known_terms=known)
     if case.architecture is not None and case.architecture.step == step_id:
