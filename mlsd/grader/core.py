@@ -32,6 +32,7 @@ OFF_TOPIC_CAP = 0.0  # a good answer to another problem says nothing about this 
 # cosine with this case's profile of the step (topic.py) from which an answer reads as about this
 # problem: on the dev sets strong answers have a median of 0.43 (tenth percentile 0.27), vague ones 0.06
 SPECIFIC_SIMILARITY = 0.15
+_ANY_PROBLEM = "Could be said of any problem: tie it to this case's users, numbers and constraints."
 WRONG_CLAIM_CAPS = (0.4, 0.25, 0.1)  # the most an answer with 1, 2, 3+ wrong claims (red flags) can score
 # On-topic prose that names nothing specific ("clarify scale, latency and scope")
 # is worth a little: more than a bare list of terms, far less than a design.
@@ -585,7 +586,7 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
         specific = min(1.0, specificity(step_id, answer) / SPECIFIC_SIMILARITY) ** 0.5
         if specific < 0.995:
             score *= specific
-            notes.append("Could be said of any problem: tie it to this case's users, numbers and constraints.")
+            notes.append(_ANY_PROBLEM)
             parts.append(ScorePart("specific", f"x {specific:.2f} (little that is particular to this problem)", score))
     if relevance is not None and score < ENGAGEMENT_CREDIT:
         # prose that engages with the step's subject in general terms ("clarify
@@ -593,6 +594,7 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
         # it never earns more than ENGAGEMENT_CREDIT, so a higher score skips it
         engaged = ENGAGEMENT_CREDIT * prose * depth * relevance(step_id, answer)
         if engaged > score:
+            notes[:] = [note for note in notes if note != _ANY_PROBLEM]  # the note below says it
             notes.append("On the right subject but in general terms: name concrete choices, numbers and why.")
             score = engaged
             parts.append(ScorePart("general terms", f"on the subject, nothing specific: at most "
