@@ -520,3 +520,24 @@ def test_an_answer_that_fits_any_problem_is_marked_down_as_vague(catalog):
     assert factor and "particular to this problem" in factor[0].detail
     assert not [p for p in model.breakdown if p.label == "specific"]
     assert vague.score < 0.35 < 0.85 < model.score
+
+
+def test_a_negation_the_flag_itself_says_is_the_claim():
+    """A wrong claim made with a negation ("no chargeback after 14 days -> legit") raises its flag when
+    said in the phrasing's order; a negation elsewhere in the clause still rejects the claim."""
+    from mlsd.content.schema import RedFlag
+    from mlsd.grader.core import find_red_flags
+
+    flag = RedFlag(id="short-window", claim="c", phrasings=["no chargeback after 14 days legit"], penalty=0.1,
+                   why="w", fix="f", unless=[], when="asserted", examples=[], counterparts=[])
+    needed = RedFlag(id="calibration-unneeded", claim="c", phrasings=["calibration is not needed"], penalty=0.1,
+                     why="w", fix="f", unless=[], when="asserted", examples=[], counterparts=[])
+
+    def raised(text, which):
+        return bool(find_red_flags(text, sentences(text), [which]))
+
+    assert raised("no chargeback after 14 days -> legit, label 0", flag)
+    assert raised("If there is no chargeback after 14 days, it is legit.", flag)
+    assert not raised("We never assume that no chargeback after 14 days means legit.", flag)
+    assert raised("calibration is not needed here", needed)
+    assert not raised("We need calibrated probabilities, not just a good ranking.", needed)  # other order: contrast

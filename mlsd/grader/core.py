@@ -338,7 +338,7 @@ def is_oversimplified(answer: str, sentence: textmod.Sentence, span: tuple[int, 
 
 
 def _phrase_spans(sents: list[textmod.Sentence], phrasings: list[str], skip: frozenset[int], find):
-    """(sentence index, sentence, span) of each place a phrasing matches, phrasing by phrasing.
+    """(sentence index, sentence, span, the phrasing's terms) of each place a phrasing matches, phrasing by phrasing.
     A phrasing whose terms the answer (or a sentence) lacks is skipped before any search."""
     everything = textmod.all_terms(sents)
     for phrasing in phrasings:
@@ -351,7 +351,7 @@ def _phrase_spans(sents: list[textmod.Sentence], phrasings: list[str], skip: fro
                 continue
             span = find(sentence, terms)
             if span is not None:
-                yield index, sentence, span
+                yield index, sentence, span, terms
 
 
 def match_phrasings(answer: str, sents: list[textmod.Sentence], phrasings: list[str],
@@ -361,9 +361,9 @@ def match_phrasings(answer: str, sents: list[textmod.Sentence], phrasings: list[
     best: _Match | None = None
     dismissed: _Match | None = None
     find = find_claim if respect_negation else find_phrase
-    for index, sentence, span in _phrase_spans(sents, phrasings, skip, find):
+    for index, sentence, span, terms in _phrase_spans(sents, phrasings, skip, find):
         if respect_negation:
-            if is_negated(answer, sentence, span):
+            if is_negated(answer, sentence, span, claimed=_said_negation(sentence, span, terms)):
                 continue
             return _Match(_evidence(answer, sentence, span), index, 1.0)
         if is_dismissed(answer, sentence, span):
@@ -381,10 +381,20 @@ def match_phrasings(answer: str, sents: list[textmod.Sentence], phrasings: list[
     return best
 
 
+def _said_negation(sentence: textmod.Sentence, span: tuple[int, int], terms: tuple[str, ...]) -> frozenset[str]:
+    """The phrasing's terms when it says a negation itself ("no chargeback after 14 days =
+    legit") and the answer says it in the same order: then that negation is the claim, not a
+    rejection of it. In any other order ("we need calibration, not just ranking" for
+    "calibration is not needed") the negation still governs."""
+    if any(textmod.is_negation(t) for t in terms) and find_ordered(sentence, terms) == span:
+        return frozenset(terms)
+    return frozenset()
+
+
 def match_dismissal(answer: str, sents: list[textmod.Sentence], phrasings: list[str],
                     skip: frozenset[int] = frozenset()) -> _Match | None:
     """The first place a phrasing is denied or waved away ("no need to recalibrate")."""
-    for index, sentence, span in _phrase_spans(sents, phrasings, skip, find_phrase):
+    for index, sentence, span, _ in _phrase_spans(sents, phrasings, skip, find_phrase):
         if is_dismissed(answer, sentence, span):
             return _Match(_evidence(answer, sentence, span), index, 1.0)
     return None

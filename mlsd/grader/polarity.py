@@ -108,14 +108,18 @@ def _contrast_after(answer: str, toks: tuple[textmod.Token, ...], span: Span, i:
             and not any(ch in answer[toks[span[1]].end : toks[i].start] for ch in ".;:"))
 
 
-def is_negated(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
+def is_negated(answer: str, sentence: textmod.Sentence, span: Span, claimed: frozenset[str] = frozenset()) -> bool:
     """True when a negation or a word of criticism governs the matched span's clause
-    (used for red flags: a rejected wrong practice is not a wrong claim)."""
+    (used for red flags: a rejected wrong practice is not a wrong claim). `claimed`: the
+    phrasing's terms; a negation inside the span that the phrasing itself says ("no
+    chargeback after 14 days means legitimate") is part of the claim, not a rejection of it."""
     toks = sentence.tokens
     begin, finish = clause_bounds(answer, sentence, span)
     # no contrast exception here: "not just Y" still keeps Y from being claimed;
     # but "X instead of Y" / "X rather than Y" reject only what follows them
     def rejects(i: int) -> bool:
+        if span[0] <= i <= span[1] and toks[i].term in claimed:
+            return False
         if toks[i].raw in ("instead", "rather"):
             return i < span[0]
         if _contrast_after(answer, toks, span, i):
