@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mlsd.grader import grade
+from mlsd.grader import grade, tone
 from mlsd.grader.tone import dismissal_penalty, dismissals, filler, filler_penalty, sweeping_penalty
 from mlsd.content.loader import load_catalog
 
@@ -114,3 +114,18 @@ def test_tool_name_prose_earns_no_concept_credit():
     result = grade(case, "serving", pile)
     assert result.score <= 0.15
     assert any("tool names" in note for note in result.notes)
+
+
+@pytest.mark.parametrize("text", [
+    "We use GBDT. Latency isn\u2019t a concern here. We leverage a holistic platform.",
+    "Calibration is a minor issue. Kubernetes, service mesh and MLOps on a cloud-native stack. Then rank.",
+    "No need to recalibrate.\n- train daily\n- that is good enough\nso we ship",
+    "Plain answer with nothing to flag.",
+])
+def test_sentences_without_credit_are_those_each_sentence_test_finds(text):
+    from mlsd.grader.text import sentences
+
+    sents = sentences(text)
+    one_by_one = {i for i, s in enumerate(sents) if tone.dismissals(s.text) or tone.filler(s.text)
+                  or len(tone.stack_buzz(s.text)) >= tone.STACK_BUZZ_SENTENCE}
+    assert tone.sentences_without_credit(text, [(s.start, s.start + len(s.text)) for s in sents]) == one_by_one

@@ -534,8 +534,7 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
     # brush it off; such a sentence can still deny a concept ("drift isn't a concern")
     wrong_only = frozenset(wrong_sentences)
     # (buzzword prose too: "a holistic, AI-driven drift framework" names drift to sound modern)
-    skip = wrong_only | {i for i, sentence in enumerate(sents) if tone.dismissals(sentence.text) or tone.filler(sentence.text)
-                         or len(tone.stack_buzz(sentence.text)) >= tone.STACK_BUZZ_SENTENCE}
+    skip = wrong_only | tone.sentences_without_credit(answer, [(s.start, s.start + len(s.text)) for s in sents])
     for concept in rubric.concepts:
         found = match_phrasings(answer, sents, concept.phrasings, respect_negation=False, skip=skip)
         if found is None and skip != wrong_only:

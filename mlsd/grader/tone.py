@@ -121,3 +121,34 @@ def sweeping_penalty(answer: str) -> float:
     count = len(_SWEEPING.findall(_normalise(answer)))
     excess = count - 1 - words / 150
     return min(SWEEPING_MAX_PENALTY, SWEEPING_PENALTY * excess) if excess > 0 else 0.0
+
+
+# Every dismissal holds one of these words (see _DISMISSAL): a cheap test of which sentences could.
+_DISMISSAL_CUE = re.compile(
+    r"n['\u2019]t|\b(?:not|never|cannot|no|unnecessary|irrelevant|pointless|overkill|waste|enough|fine|plenty|"
+    r"sufficient|need|only)\b", re.IGNORECASE)
+
+
+def sentences_without_credit(answer: str, spans: list[tuple[int, int]]) -> set[int]:
+    """Indices of the sentences (character spans of `answer`) that wave something away, use corporate
+    filler or name STACK_BUZZ_SENTENCE or more tool buzzwords: their words earn no concept credit.
+
+    The same as testing each sentence's text with `dismissals`, `filler` and `stack_buzz`, but the
+    filler and buzzword patterns run once over the whole answer (a match is inside one sentence),
+    and `dismissals` only on sentences that hold one of its cue words."""
+    def inside(positions: list[int]) -> dict[int, int]:
+        counts: dict[int, int] = {}
+        for position in positions:
+            for index, (lo, hi) in enumerate(spans):
+                if lo <= position < hi:
+                    counts[index] = counts.get(index, 0) + 1
+                    break
+        return counts
+
+    found = set(inside([m.start() for m in _FILLER.finditer(answer)]))
+    found |= {i for i, n in inside([m.start() for m in _STACK_BUZZ.finditer(answer)]).items() if n >= STACK_BUZZ_SENTENCE}
+    for index in inside([m.start() for m in _DISMISSAL_CUE.finditer(answer)]):
+        if index not in found and dismissals(answer[spans[index][0] : spans[index][1]]):
+            found.add(index)
+    return found
+
