@@ -686,7 +686,7 @@ def grade(case: Case, step_id: str, text: str, level: str = DEFAULT_LEVEL) -> Gr
     from mlsd.content import pitfalls
 
     known = memo.by_identity(_KNOWN, (topics,), lambda: frozenset(topics.idf)) if topics else frozenset()
-    memo.by_identity(_SEEDED, (case,), lambda: _seed_terms(case, step_id))
+    memo.by_identity(_SEEDED, (case,), lambda: _seed_from_cache(case))
     specificity = (lambda sid, answer: topics.similarities(sid, answer).get(case.id, 0.0)) if topics else None
     result = grade_rubric(case.id, step_id, step.rubric, text, level, topic_check=check, relevance=relevance,
                           specificity=specificity,
@@ -704,7 +704,14 @@ _KNOWN: dict = {}
 _SEEDED: dict = {}
 
 
-def _seed_terms(case: Case, step_id: str) -> bool:
+def _seed_from_cache(case: Case) -> bool:
+    """What a warm `mlsd grade` reads back instead of deriving again: phrase terms and cue weights."""
+    _seed_terms(case)
+    soft.seed_case(_case_rubrics(case))
+    return True
+
+
+def _seed_terms(case: Case, step_id: str = "") -> bool:
     """Tokenising the case's thousands of phrasings is most of a cold `mlsd grade`: their terms
     and words depend only on the phrasings and the grader's code, so they are kept in the content cache."""
     from mlsd.content import cache, pitfalls

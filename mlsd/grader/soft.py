@@ -34,6 +34,22 @@ def _cue_weights(rubric: Rubric, context: tuple[Rubric, ...]) -> dict[str, dict[
 _CUES: dict = {}
 
 
+def seed_case(context: tuple[Rubric, ...]) -> None:
+    """Cue weights of every step of a case (`context`: its rubrics, in order), read from the content
+    cache or built and stored there: they depend only on the concepts' words and this code."""
+    from mlsd.content import cache
+
+    shape = "\0\0".join("\0".join(f"{c.id}\0{c.label}\0{c.hint}\0" + "\0".join(c.phrasings) for c in r.concepts)
+                         for r in context)
+    entry = cache.derived_key("soft-cues", shape, cache.sources_beside(__file__))
+    stored = cache.get(entry, list)
+    if stored is None or len(stored) != len(context):
+        stored = [_build(rubric, context) for rubric in context]
+        cache.put(entry, stored)
+    for rubric, weights in zip(context, stored):
+        memo.by_identity(_CACHE, (rubric, *context), lambda weights=weights: weights)
+
+
 def _concept_cues(rubric: Rubric) -> dict[str, set[str]]:
     # once per rubric: every step's weights count the cues of all seven rubrics of the case
     return memo.by_identity(_CUES, (rubric,), lambda: _build_concept_cues(rubric))
