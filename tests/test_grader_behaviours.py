@@ -355,6 +355,13 @@ def test_a_note_that_asks_and_answers_no_waves_the_concept_away(catalog):
     assert "decomposition" in {h.id for h in kept.hits}
 
 
+@pytest.mark.parametrize("answer", ["not a concern", "not an issue", "doesn't matter", "irrelevant here"])
+def test_a_note_that_asks_and_answers_with_a_dismissal_waves_it_away(catalog, answer):
+    case = catalog.case("eta")
+    waved = grade(case, "framing", f"decompose into stages? {answer}, one model is simpler")
+    assert "dismissed-decomposition" in {f.id for f in waved.red_flags}
+
+
 def test_a_sentence_that_waves_something_away_earns_no_credit_but_can_still_deny(catalog):
     case = catalog.case("search")
     waved = grade(case, "serving", "We rebuild the index every night and that's fresh enough for prices and stock.")

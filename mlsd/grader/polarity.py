@@ -52,8 +52,9 @@ ACTION_STEMS = frozenset(
     train deploy spend look collect account plan""".split()
 )
 
-_ANSWERED_NO = re.compile(r"\s*(?:-+>?\s*|\u2192\s*)?(?:no|nope|nah|not needed|not worth it|skip|skip it|overkill|n/a)\b",
-                          re.IGNORECASE)
+_ANSWERED_NO = re.compile(r"\s*(?:-+>?\s*|\u2192\s*)?(?:no|nope|nah|not needed|not worth it|not required|not a concern|"
+                          r"not an issue|not important|not a problem|doesn't matter|doesnt matter|irrelevant|"
+                          r"unnecessary|skip|skip it|overkill|n/a)\b", re.IGNORECASE)
 _FILLER_BEFORE_DENIED = frozenset("really a an any much actually truly meaningful real".split())
 _HANDLED = frozenset("handled solved fixed covered managed addressed".split())
 _BY_ITSELF = frozenset("automatically itself tooling platform magically".split())
