@@ -115,6 +115,22 @@ def test_validate_reports_every_problem_and_exits_2():
     assert good.exit_code == 0, good.output
 
 
+def test_validate_checks_the_shared_pitfall_library(tmp_path):
+    from mlsd import paths
+
+    shipped = (paths.shipped_pitfalls_dir() / "common.yaml").read_text(encoding="utf-8")
+    folder = tmp_path / "pitfalls"
+    folder.mkdir()
+    (folder / "common.yaml").write_text(shipped.replace("    fix: ", "    fix: Do this: ", 1), encoding="utf-8")
+    broken = invoke("validate", str(folder))
+    assert broken.exit_code == 2 and "common.yaml:" in broken.output and "malformed YAML" in broken.output
+    (folder / "common.yaml").write_text(shipped.replace("    penalty: 0.2", "    penalty: lots", 1), encoding="utf-8")
+    wrong_type = invoke("validate", str(folder))
+    assert wrong_type.exit_code == 2 and "penalty" in wrong_type.output
+    (folder / "common.yaml").write_text(shipped, encoding="utf-8")
+    assert invoke("validate", str(folder)).exit_code == 0
+
+
 def test_bad_level_is_user_error():
     result = invoke("practice", "toy", "--level", "principal", *COURSE_ARGS, input="## requirements\nx\n")
     assert result.exit_code == 2 and "unknown level" in result.output

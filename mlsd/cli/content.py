@@ -74,10 +74,10 @@ def show(
 
 
 def validate(
-    targets: Annotated[Optional[list[Path]], typer.Argument(metavar="PATH", help="Case or framework files or folders (default: the shipped ones).", show_default=False)] = None,
+    targets: Annotated[Optional[list[Path]], typer.Argument(metavar="PATH", help="Case, framework or pitfall files or folders (default: the shipped ones).", show_default=False)] = None,
     schema: Annotated[bool, typer.Option("--schema", help="Print the JSON Schema of case files (for editors) and exit.")] = False,
 ) -> None:
-    """Check case and framework files; every problem as file:line: field: message.
+    """Check case, framework and shared pitfall files; every problem as file:line: field: message.
 
     Exits 2 when any problem is found. Example: mlsd validate cases/my-case.yaml
     """
@@ -92,7 +92,8 @@ def validate(
     from mlsd.content.checks import lab_id_problems
     from mlsd.content.loader import validate_paths
 
-    chosen = list(targets) if targets else [paths.shipped_frameworks_dir(), paths.shipped_cases_dir()]
+    chosen = list(targets) if targets else [paths.shipped_frameworks_dir(), paths.shipped_cases_dir(),
+                                            paths.shipped_pitfalls_dir()]
     checked, problems = validate_paths(chosen)
     problems = [str(p) for p in problems] + lab_id_problems(chosen)
     ctx = Context()

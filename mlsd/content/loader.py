@@ -411,8 +411,9 @@ def load_case(case_id: str, cases_dirs: Iterable[Path] | None = None, include_sh
 
 def validate_paths(targets: Iterable[Path]) -> tuple[int, list[Problem]]:
     """Validate files or folders; returns (files checked, problems). Frameworks are
-    recognised by their folder name or a top-level `steps` list."""
-    from mlsd.content.schema import Framework
+    recognised by their folder name or a top-level `steps` list, the shared pitfall
+    library by its folder name (`pitfalls/`)."""
+    from mlsd.content.schema import Framework, PitfallLibrary
 
     files: list[Path] = []
     empty: list[Problem] = []
@@ -434,8 +435,11 @@ def validate_paths(targets: Iterable[Path]) -> tuple[int, list[Problem]]:
         problems += [p for p in found if p not in problems]
         if framework is not None and not found:
             frameworks[framework.id] = framework
+    pitfall_files = [f for f in files if f.parent.name == "pitfalls"]
+    for path in pitfall_files:
+        problems += _validate(PitfallLibrary, path)[2]
     for path in files:
-        if path in framework_files:
+        if path in framework_files or path in pitfall_files:
             continue
         _, found = check_case_file(path, frameworks)
         problems += found
