@@ -548,3 +548,12 @@ def test_a_negation_the_flag_itself_says_is_the_claim():
     assert not raised("We never assume that no chargeback after 14 days means legit.", flag)
     assert raised("calibration is not needed here", needed)
     assert not raised("We need calibrated probabilities, not just a good ranking.", needed)  # other order: contrast
+
+
+def test_a_canonical_word_said_alone_is_its_canonical_term():
+    """'warehouse' alone, 'data warehouse' and 'BigQuery' are one term; 'twotower' typed as one word too."""
+    def terms(text):
+        return [t.term for t in sentences(text)[0].tokens]
+
+    assert terms("query the warehouse") == terms("query the data warehouse")
+    assert terms("a twotower model") == terms("a two tower model")

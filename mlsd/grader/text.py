@@ -69,7 +69,9 @@ def _stem(word: str) -> str:
 def _build_canonical_phrases() -> dict[tuple[str, ...], str]:
     table: dict[tuple[str, ...], str] = {}
     for canonical, variants in SYNONYM_GROUPS.items():
-        for variant in variants:
+        # the canonical word itself too: "warehouse" (stemmed "warehous") and "twotower" (as typed)
+        # must read as the term that "data warehouse" and "two tower" become
+        for variant in (canonical, *variants):
             key = tuple(stem(w) for w in _WORD.findall(variant.lower().replace("&", " and ")))
             if key:
                 table[key] = canonical
