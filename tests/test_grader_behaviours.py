@@ -557,3 +557,19 @@ def test_a_canonical_word_said_alone_is_its_canonical_term():
 
     assert terms("query the warehouse") == terms("query the data warehouse")
     assert terms("a twotower model") == terms("a two tower model")
+
+
+def test_a_contraction_or_criticism_word_the_flag_says_is_part_of_its_claim():
+    from mlsd.content.schema import RedFlag
+    from mlsd.grader.core import find_red_flags
+
+    def flag(phrasing):
+        return RedFlag(id="f", claim="c", phrasings=[phrasing], penalty=0.1, why="w", fix="f", unless=[],
+                       when="asserted", examples=[], counterparts=[])
+
+    def raised(text, which):
+        return bool(find_red_flags(text, sentences(text), [which]))
+
+    assert raised("a payment that hasn't been charged back is legit", flag("hasn't charged back legit"))
+    assert raised("declined by mistake -> label as fraud anyway", flag("declined by mistake label fraud"))
+    assert not raised("We never label declined payments as fraud.", flag("label declined fraud"))

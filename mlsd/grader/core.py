@@ -386,7 +386,7 @@ def _said_negation(sentence: textmod.Sentence, span: tuple[int, int], terms: tup
     legit") and the answer says it in the same order: then that negation is the claim, not a
     rejection of it. In any other order ("we need calibration, not just ranking" for
     "calibration is not needed") the negation still governs."""
-    if any(textmod.is_negation(t) for t in terms) and find_ordered(sentence, terms) == span:
+    if any(textmod.is_negation_term(t) for t in terms) and find_ordered(sentence, terms) == span:
         return frozenset(terms)
     return frozenset()
 

@@ -31,7 +31,8 @@ STOPWORDS = frozenset(
 NEGATION_CUES = frozenset(
     """not no never none nor without avoid avoids avoiding instead rather wrong mistake mistaken
     pitfall trap misleading naive naively don't doesn't didn't won't wouldn't shouldn't can't cannot isn't
-    aren't wasn't weren't never shouldnt dont wont cant isnt arent doesnt didnt wouldnt bad""".split()
+    aren't wasn't weren't never shouldnt dont wont cant isnt arent doesnt didnt wouldnt bad
+    hasnt havent hadnt couldnt mustnt wasnt werent""".split()
 )
 
 # "p99" stays one word; "50ms" splits into "50" and "ms"; "0.1" stays one number; "w/o" is one word.
@@ -323,3 +324,11 @@ def sentences(text: str, aliases: dict[str, str] | None = None) -> list[Sentence
 
 def is_negation(raw: str) -> bool:
     return raw in NEGATION_CUES or raw.endswith("n't")
+
+
+def is_negation_term(term: str) -> bool:
+    """A phrasing's term that says a negation ("hasn't" is the term "hasnt", "mistake" is "mistak")."""
+    return is_negation(term) or term in _NEGATION_TERMS
+
+
+_NEGATION_TERMS = frozenset(stem(word) for word in NEGATION_CUES)
