@@ -455,18 +455,29 @@ def test_a_correction_named_with_its_need_is_not_dismissed(catalog):
     assert "calibration-requirement" in {h.id for h in result.hits} and not result.red_flags
 
 
-def test_an_unless_of_several_words_needs_all_of_them():
+def _flag(phrasing: str, unless: tuple[str, ...] = ()):
+    """A red flag with one phrasing, for tests of how flags match."""
     from mlsd.content.schema import RedFlag
+
+    return RedFlag(id="flag", claim="c", phrasings=[phrasing], penalty=0.1, why="w", fix="f", unless=list(unless),
+                   when="asserted", examples=[], counterparts=[])
+
+
+def _raised(text: str, flag) -> bool:
     from mlsd.grader.core import find_red_flags
 
-    flag = RedFlag(id="ranking-only", claim="c", phrasings=["optimise ranking loss"], penalty=0.1, why="w", fix="f",
-                   unless=["log loss"], when="asserted", examples=[], counterparts=[])
+    return bool(find_red_flags(text, sentences(text), [flag]))
 
-    def raised(text):
-        return bool(find_red_flags(text, sentences(text), [flag]))
 
-    assert raised("We optimise a ranking loss only, the loss is all that counts.")  # "loss" alone spares nothing
-    assert not raised("We optimise a ranking loss next to the log loss.")
+def _terms(text: str) -> list[str]:
+    """The terms of the first sentence of `text`, as the grader reads them."""
+    return [t.term for t in sentences(text)[0].tokens]
+
+
+def test_an_unless_of_several_words_needs_all_of_them():
+    flag = _flag("optimise ranking loss", unless=("log loss",))
+    assert _raised("We optimise a ranking loss only, the loss is all that counts.", flag)  # "loss" alone spares nothing
+    assert not _raised("We optimise a ranking loss next to the log loss.", flag)
 
 
 def test_a_relative_clause_is_not_a_question(catalog):
@@ -475,11 +486,8 @@ def test_a_relative_clause_is_not_a_question(catalog):
 
 
 def test_note_shorthand_reads_as_the_words_it_stands_for():
-    def terms(text):
-        return [t.term for t in sentences(text)[0].tokens]
-
-    assert terms("train w/o future info") == terms("train without future information")
-    assert terms("feats: avg prep, neg sampling, calib eval") == terms("features: average prep, negative sampling, calibration evaluation")
+    assert _terms("train w/o future info") == _terms("train without future information")
+    assert _terms("feats: avg prep, neg sampling, calib eval") == _terms("features: average prep, negative sampling, calibration evaluation")
 
 
 def test_a_sentence_ends_after_a_word_ending_in_a_digit_but_not_after_a_list_number():
@@ -532,44 +540,21 @@ def test_an_answer_that_fits_any_problem_is_marked_down_as_vague(catalog):
 def test_a_negation_the_flag_itself_says_is_the_claim():
     """A wrong claim made with a negation ("no chargeback after 14 days -> legit") raises its flag when
     said in the phrasing's order; a negation elsewhere in the clause still rejects the claim."""
-    from mlsd.content.schema import RedFlag
-    from mlsd.grader.core import find_red_flags
-
-    flag = RedFlag(id="short-window", claim="c", phrasings=["no chargeback after 14 days legit"], penalty=0.1,
-                   why="w", fix="f", unless=[], when="asserted", examples=[], counterparts=[])
-    needed = RedFlag(id="calibration-unneeded", claim="c", phrasings=["calibration is not needed"], penalty=0.1,
-                     why="w", fix="f", unless=[], when="asserted", examples=[], counterparts=[])
-
-    def raised(text, which):
-        return bool(find_red_flags(text, sentences(text), [which]))
-
-    assert raised("no chargeback after 14 days -> legit, label 0", flag)
-    assert raised("If there is no chargeback after 14 days, it is legit.", flag)
-    assert not raised("We never assume that no chargeback after 14 days means legit.", flag)
-    assert raised("calibration is not needed here", needed)
-    assert not raised("We need calibrated probabilities, not just a good ranking.", needed)  # other order: contrast
+    flag, needed = _flag("no chargeback after 14 days legit"), _flag("calibration is not needed")
+    assert _raised("no chargeback after 14 days -> legit, label 0", flag)
+    assert _raised("If there is no chargeback after 14 days, it is legit.", flag)
+    assert not _raised("We never assume that no chargeback after 14 days means legit.", flag)
+    assert _raised("calibration is not needed here", needed)
+    assert not _raised("We need calibrated probabilities, not just a good ranking.", needed)  # other order: contrast
 
 
 def test_a_canonical_word_said_alone_is_its_canonical_term():
     """'warehouse' alone, 'data warehouse' and 'BigQuery' are one term; 'twotower' typed as one word too."""
-    def terms(text):
-        return [t.term for t in sentences(text)[0].tokens]
-
-    assert terms("query the warehouse") == terms("query the data warehouse")
-    assert terms("a twotower model") == terms("a two tower model")
+    assert _terms("query the warehouse") == _terms("query the data warehouse")
+    assert _terms("a twotower model") == _terms("a two tower model")
 
 
 def test_a_contraction_or_criticism_word_the_flag_says_is_part_of_its_claim():
-    from mlsd.content.schema import RedFlag
-    from mlsd.grader.core import find_red_flags
-
-    def flag(phrasing):
-        return RedFlag(id="f", claim="c", phrasings=[phrasing], penalty=0.1, why="w", fix="f", unless=[],
-                       when="asserted", examples=[], counterparts=[])
-
-    def raised(text, which):
-        return bool(find_red_flags(text, sentences(text), [which]))
-
-    assert raised("a payment that hasn't been charged back is legit", flag("hasn't charged back legit"))
-    assert raised("declined by mistake -> label as fraud anyway", flag("declined by mistake label fraud"))
-    assert not raised("We never label declined payments as fraud.", flag("label declined fraud"))
+    assert _raised("a payment that hasn't been charged back is legit", _flag("hasn't charged back legit"))
+    assert _raised("declined by mistake -> label as fraud anyway", _flag("declined by mistake label fraud"))
+    assert not _raised("We never label declined payments as fraud.", _flag("label declined fraud"))
