@@ -40,10 +40,10 @@ def for_step(rubric: Rubric, step_id: str) -> list[RedFlag]:
         if common is None or flag.id in off:
             flags.append(flag)
             continue
-        flags.append(flag.model_copy(update={"fix": flag.fix or common.fix}))
+        fix = flag.fix or common.fix
+        flags.append(flag.model_copy(update={"fix": fix}))
         extra = [p for p in common.phrasings if p not in flag.phrasings]
         if extra:
-            flags.append(flag.model_copy(update={"phrasings": extra, "fix": flag.fix or common.fix,
-                                                 "unless": list(common.unless)}))
+            flags.append(flag.model_copy(update={"phrasings": extra, "fix": fix, "unless": list(common.unless)}))
     flags += [p for p in shared.values() if p.id not in off and (not p.steps or step_id in p.steps)]
     return flags

@@ -711,7 +711,7 @@ def _seed_from_cache(case: Case) -> bool:
     return True
 
 
-def _seed_terms(case: Case, step_id: str = "") -> bool:
+def _seed_terms(case: Case) -> bool:
     """Tokenising the case's thousands of phrasings is most of a cold `mlsd grade`: their terms
     and words depend only on the phrasings and the grader's code, so they are kept in the content cache."""
     from mlsd.content import cache, pitfalls
