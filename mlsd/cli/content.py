@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
 from mlsd.cli.complete import complete_case, complete_step
+from mlsd.cli import screencache
 from mlsd.cli.common import CasesDirOption, case_and_framework, case_summaries, open_store
 from mlsd.session.context import Context
 from mlsd.errors import ExitStatus, UserError
@@ -27,18 +26,26 @@ def list_cases(cases_dir: CasesDirOption = None) -> None:
         best = store.best_scores()
     finally:
         store.close()
-    from mlsd.reports.render import fmt_score, score_style
 
-    table = Table(title="Cases", title_justify="left")
-    table.add_column("id", style="bold cyan")
-    table.add_column("title")
-    table.add_column("difficulty")
-    table.add_column("best", justify="right")
-    for item in summaries:
-        score = best.get(item.id)
-        table.add_row(item.id, item.title, item.difficulty, Text(fmt_score(score), style=score_style(score)))
-    ctx.console.print(table)
-    ctx.console.print("[dim]Practise one with: mlsd practice CASE[/]")
+    def render() -> None:
+        from rich.table import Table
+        from rich.text import Text
+
+        from mlsd.reports.render import fmt_score, score_style
+
+        table = Table(title="Cases", title_justify="left")
+        table.add_column("id", style="bold cyan")
+        table.add_column("title")
+        table.add_column("difficulty")
+        table.add_column("best", justify="right")
+        for item in summaries:
+            score = best.get(item.id)
+            table.add_row(item.id, item.title, item.difficulty, Text(fmt_score(score), style=score_style(score)))
+        ctx.console.print(table)
+        ctx.console.print("[dim]Practise one with: mlsd practice CASE[/]")
+
+    shown = [repr([(s.id, s.title, s.difficulty) for s in summaries]), repr(sorted(best.items()))]
+    screencache.show(ctx.console, "list", shown, render)
 
 
 def show(
@@ -54,23 +61,41 @@ def show(
     Examples: mlsd show ctr · mlsd show ctr --step data · mlsd show ctr --answers --markdown > sheet.md
     """
     ctx = Context()
-    case, framework = case_and_framework(case_id, cases_dir, ctx)
-    if step is not None and step not in framework.step_ids:
-        from mlsd.errors import unknown_name
-
-        raise UserError(unknown_name("step", step, framework.step_ids))
     if markdown:
         if not answers:
             raise UserError("--markdown prints model answers; add --answers to confirm you want them")
+        case, framework = _case_step(case_id, step, cases_dir, ctx, quiet=False)
         from mlsd.grader.sheet import render_sheet
 
         chosen = {s: case.steps[s].model_answer for s in framework.step_ids if step in (None, s)}
         typer.echo(render_sheet(chosen, framework, title=f"{case.title}: model answers"))
         return
-    from mlsd.reports.render import paged, render_case
+    # the screen depends on the catalog's files (this case and its framework among them), the
+    # arguments and the terminal: from the cache when none of them changed, without loading the case
+    from mlsd.content.index import catalog_fingerprint
 
-    with paged(ctx.console, enabled=not no_pager):
+    def render() -> None:
+        case, framework = _case_step(case_id, step, cases_dir, ctx, quiet=True)  # reported just below
+        from mlsd.reports.render import render_case
+
         render_case(ctx.console, case, framework, step_id=step, answers=answers)
+
+    known = {s.id for s in case_summaries(cases_dir, ctx)}  # the catalog's problems, reported as before
+    if case_id not in known:
+        render()  # raises the unknown case, with "did you mean"
+    fingerprint = catalog_fingerprint(cases_dir or [])
+    screencache.show(ctx.console, "show", [fingerprint, case_id, repr(step), repr(answers)], render,
+                     page=not no_pager)
+
+
+def _case_step(case_id: str, step: str | None, cases_dir, ctx: Context, quiet: bool):
+    """The case and its framework; a step the framework lacks is a usage error with "did you mean"."""
+    case, framework = case_and_framework(case_id, cases_dir, ctx, quiet=quiet)
+    if step is not None and step not in framework.step_ids:
+        from mlsd.errors import unknown_name
+
+        raise UserError(unknown_name("step", step, framework.step_ids))
+    return case, framework
 
 
 def validate(

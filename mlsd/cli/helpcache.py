@@ -14,11 +14,6 @@ import sys
 
 # `mlsd`, `mlsd --help`, `mlsd -h`: the invocations whose whole output is the root help
 ROOT_HELP_ARGS = ((), ("--help",), ("-h",))
-# what rich and typer read from the environment when they lay out and colour the help
-_ENVIRONMENT = ("COLUMNS", "LINES", "NO_COLOR", "FORCE_COLOR", "TERM", "COLORTERM", "TTY_COMPATIBLE",
-                "TTY_INTERACTIVE", "TERMINAL_WIDTH", "_TYPER_FORCE_DISABLE_TERMINAL", "JUPYTER_COLUMNS",
-                "JUPYTER_LINES", "PYTHONIOENCODING")
-
 _TYPER_CODE = ("__init__.py", "core.py", "main.py", "rich_utils.py")  # __init__ holds its version
 
 
@@ -45,10 +40,9 @@ def _key(args: tuple[str, ...]) -> str | None:
 
     if not cache.enabled():
         return None
-    console = Console()  # what rich detects for this output: the width and colours it would use
-    shown = [repr(args), str(console.width), str(console.color_system), str(console.is_terminal),
-             str(console.legacy_windows), console.encoding]
-    shown += [f"{name}={os.environ.get(name)}" for name in _ENVIRONMENT]
+    from mlsd.cli.screencache import terminal
+
+    shown = [repr(args), *terminal(Console())]  # what rich detects for this output: the width and colours it would use
     typer_folder = os.path.dirname(sys.modules["typer"].__file__)
     rich_folder = os.path.dirname(sys.modules["rich"].__file__)
     code = [*cache.sources_beside(__file__), *(os.path.join(typer_folder, name) for name in _TYPER_CODE),
