@@ -558,3 +558,34 @@ def test_a_contraction_or_criticism_word_the_flag_says_is_part_of_its_claim():
     assert _raised("a payment that hasn't been charged back is legit", _flag("hasn't charged back legit"))
     assert _raised("declined by mistake -> label as fraud anyway", _flag("declined by mistake label fraud"))
     assert not _raised("We never label declined payments as fraud.", _flag("label declined fraud"))
+
+
+def test_what_users_learn_to_ignore_is_behaviour_not_a_dismissal(catalog):
+    case = catalog.case("ctr")
+    for said in ("Users learn to ignore ads when there are too many, so we cap ad load per page.",
+                 "Shoppers ignore the ads below the results, so the slot matters."):
+        result = grade(case, "monitoring", said)
+        assert not [f for f in result.red_flags if f.id.startswith("dismissed-")], said
+    assert grade(case, "requirements", "we can ignore latency").red_flags  # our decision to leave it out
+
+
+def test_a_wished_absence_is_neither_credit_nor_a_dismissal(catalog):
+    case = catalog.case("ctr")
+    wished = grade(case, "data", "make sure there is no leakage")
+    denied = grade(case, "data", "there is no leakage")
+    assert not wished.hits and not wished.red_flags
+    assert "dismissed-time-split-leakage" in {f.id for f in denied.red_flags} and not denied.hits
+
+
+def test_skipping_the_latest_data_selects_data_it_does_not_dismiss(catalog):
+    said = "Skip the last few months of payments when training, since their chargebacks have not arrived yet."
+    result = grade(catalog.case("fraud"), "data", said)
+    assert not [f for f in result.red_flags if f.id.startswith("dismissed-")]
+
+
+def test_not_every_case_needs_it_is_a_contrast_not_a_denial(catalog):
+    said = "Not every payment needs the big model: cheap rules clear most, and only risky ones go to the GBDT."
+    result = grade(catalog.case("fraud"), "serving", said)
+    assert "dismissed-cascade" not in {f.id for f in result.red_flags}
+    assert "dismissed-cascade" in {f.id for f in grade(catalog.case("fraud"), "serving",
+                                                        "No payment needs a cascade, one model is enough.").red_flags}

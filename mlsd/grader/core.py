@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from mlsd.grader import text as textmod
 from mlsd.grader import memo, soft, tone
-from mlsd.grader.polarity import is_dismissed, is_negated
+from mlsd.grader.polarity import is_dismissed, is_negated, is_wished
 from mlsd.content.schema import LEVELS, Case, Concept, RedFlag, Rubric
 
 DEFAULT_LEVEL = "senior"
@@ -366,6 +366,8 @@ def match_phrasings(answer: str, sents: list[textmod.Sentence], phrasings: list[
             if is_negated(answer, sentence, span, claimed=_said_negation(sentence, span, terms)):
                 continue
             return _Match(_evidence(answer, sentence, span), index, 1.0)
+        if is_wished(answer, sentence, span):
+            continue  # "make sure there is no leakage": a goal, not a way to reach it
         if is_dismissed(answer, sentence, span):
             dismissed = dismissed or _Match(_evidence(answer, sentence, span), index, 0.0)
             continue

@@ -28,8 +28,9 @@ _DETECT_STEMS = frozenset(textmod.stem(w) for w in "catch detect find spot flag 
 CLAUSE_BREAK_WORDS = frozenset({"but", "because", "since", "whereas", "while", "although", "though", "however", "so",
                                 "if", "unless"})
 _CLAUSE_PUNCT = ",;()|:>"  # ':' and the '>' of '->' end a clause in notes
-# "not just X", "not only X", "rather than only X": the negation contrasts, it does not deny
-_CONTRAST_AFTER_NEGATION = frozenset({"just", "only", "merely", "simply", "solely", "purely"})
+# "not just X", "not only X", "rather than only X": the negation contrasts, it does not deny;
+# "not every payment needs the big model", "not all features need it": some do (a cascade, a choice)
+_CONTRAST_AFTER_NEGATION = frozenset({"just", "only", "merely", "simply", "solely", "purely", "every", "all", "each"})
 
 # A concept is waved away by a negation plus a word of value in its clause
 # ("latency isn't a concern", "we don't need calibration") or one dismissive word.
@@ -38,6 +39,14 @@ DISMISS_WORDS = frozenset("irrelevant unnecessary overkill pointless ignore igno
 # "skip-above" clicks and a "skip rate" are things, not decisions to leave something out
 _SKIP_AS_NOUN = frozenset("above below rate rates ahead next".split())
 _CONDITIONS = frozenset("when if whenever unless during under once".split())
+# "skip the last few months", "skip the most recent week": choosing which data to use, not leaving an idea out
+_SKIP_SELECTS = frozenset("last latest recent newest most first final oldest earliest".split())
+# "users learn to ignore ads", "shoppers ignore the second page": what people do, not a decision of ours
+_BEHAVIOUR_SUBJECTS = frozenset("""users user people customers customer shoppers viewers members buyers sellers riders
+    drivers couriers dashers fraudsters advertisers recipients readers visitors players patients""".split())
+_HABIT_STEMS = frozenset(textmod.stem(w) for w in "learn tend start begin".split())
+# "make sure there is no leakage", "ensure no future data": a goal stated without a way to reach it
+_GOAL_WORDS = frozenset("sure ensure ensuring ensures guarantee verify confirm".split())
 VALUE_STEMS = frozenset(
     "need matter concern necessari import requir relev worth help care bother point".split()
 )
@@ -166,8 +175,24 @@ def _skips(toks: tuple[textmod.Token, ...], i: int, first: int) -> bool:
         return False  # a "skip rate", "skip-above" clicks: a thing, not a decision
     if i > first:
         return False  # "spell fixes we skip" is rare; "X, skip Y" is about Y
+    if any(t.raw in _SKIP_SELECTS for t in toks[i + 1 : i + 4]):
+        return False
     # "skip the re-ranker when it is slow": a fallback under a condition, not leaving it out
     return not any(t.raw in _CONDITIONS for t in toks[i + 1 : i + 6])
+
+
+def is_wished(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
+    """True when the match is only wished away: "make sure there is no leakage", "ensure no
+    future data gets in". A goal with no way of reaching it is neither the concept (it says
+    nothing about how) nor a dismissal of it (it says the concept matters)."""
+    toks = sentence.tokens
+    first = span[0]
+    for d in range(first - 1, max(-1, first - 4), -1):
+        if _punctuation_between(answer, toks, d, first):
+            return False
+        if toks[d].raw in ("no", "not", "never") or _is_denial(toks[d]):
+            return any(t.raw in _GOAL_WORDS for t in toks[max(0, d - 4) : d])
+    return False
 
 
 def is_dismissed(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
@@ -198,6 +223,10 @@ def is_dismissed(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
         # "an ignored request costs the recipient", "count ignored requests": the participle names
         # an outcome when it stands before its noun with no one doing the ignoring
         if toks[i].raw == "ignored" and i == first - 1 and (i == 0 or toks[i - 1].raw not in _SUBJECTS):
+            return False
+        if toks[i].raw.startswith("ignor") and (
+                any(t.raw in _BEHAVIOUR_SUBJECTS for t in toks[max(0, i - 3) : i])
+                or i >= 2 and toks[i - 1].raw == "to" and toks[i - 2].term in _HABIT_STEMS):
             return False
         return toks[i].raw in DISMISS_WORDS and not (
             _punctuation_between(answer, toks, min(i, first), max(i, last)) if i < first or i > last else False
