@@ -129,3 +129,12 @@ def test_sentences_without_credit_are_those_each_sentence_test_finds(text):
     one_by_one = {i for i, s in enumerate(sents) if tone.dismissals(s.text) or tone.filler(s.text)
                   or len(tone.stack_buzz(s.text)) >= tone.STACK_BUZZ_SENTENCE}
     assert tone.sentences_without_credit(text, [(s.start, s.start + len(s.text)) for s in sents]) == one_by_one
+
+
+def test_a_brush_off_answered_by_a_contrast_keeps_the_sentence_credit():
+    """'a bit early is fine, but every minute late costs' makes its point after the 'but'."""
+    answer = "A bit early is fine, but every late minute costs us trust. Latency is fine, nobody notices."
+    first_end = answer.index("trust.") + len("trust.")
+    spans = [(0, first_end), (first_end + 1, len(answer))]
+    assert tone.sentences_without_credit(answer, spans) == {1}
+    assert tone.sentences_without_credit("It is fine, but that is good enough.", [(0, 36)]) == {0}  # brushed off twice

@@ -148,7 +148,19 @@ def sentences_without_credit(answer: str, spans: list[tuple[int, int]]) -> set[i
     found = set(inside([m.start() for m in _FILLER.finditer(answer)]))
     found |= {i for i, n in inside([m.start() for m in _STACK_BUZZ.finditer(answer)]).items() if n >= STACK_BUZZ_SENTENCE}
     for index in inside([m.start() for m in _DISMISSAL_CUE.finditer(answer)]):
-        if index not in found and dismissals(answer[spans[index][0] : spans[index][1]]):
+        if index not in found and _waves_away(answer[spans[index][0] : spans[index][1]]):
             found.add(index)
     return found
+
+
+# "a bit early is fine, but every minute late annoys people": what follows the contrast is the point
+_CONTRAST = re.compile(r"\b(?:but|however|whereas|yet)\b", re.IGNORECASE)
+
+
+def _waves_away(sentence: str) -> bool:
+    """True when the sentence brushes something off, and not only in a clause a contrast then answers."""
+    if not dismissals(sentence):
+        return False
+    turns = [m.end() for m in _CONTRAST.finditer(sentence)]
+    return not turns or bool(dismissals(sentence[turns[-1]:])) or not dismissals(sentence[: turns[-1]])
 
