@@ -589,3 +589,18 @@ def test_not_every_case_needs_it_is_a_contrast_not_a_denial(catalog):
     assert "dismissed-cascade" not in {f.id for f in result.red_flags}
     assert "dismissed-cascade" in {f.id for f in grade(catalog.case("fraud"), "serving",
                                                         "No payment needs a cascade, one model is enough.").red_flags}
+
+
+def test_not_equal_in_notes_reads_as_not(catalog):
+    assert _terms("clicks != relevance") == _terms("clicks not relevance") == _terms("clicks \u2260 relevance")
+    case = catalog.case("search")
+    said = grade(case, "framing", "clicks != relevance: debias with position")
+    assert "click-bias-framing" in {h.id for h in said.hits}
+    assert not said.red_flags  # neither the clicks-are-relevance claim nor a dismissal
+
+
+def test_a_denial_before_a_colon_does_not_govern_what_follows(catalog):
+    said = grade(catalog.case("search"), "framing", "clicks are not relevance: debias with position")
+    assert "click-bias-framing" in {h.id for h in said.hits} and not said.red_flags
+    listed = grade(catalog.case("ctr"), "evaluation", "no need to track revenue, CPC or latency as guardrails")
+    assert any(f.id.startswith("dismissed-") for f in listed.red_flags)  # a list still inherits it over commas

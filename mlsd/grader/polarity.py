@@ -28,6 +28,7 @@ _DETECT_STEMS = frozenset(textmod.stem(w) for w in "catch detect find spot flag 
 CLAUSE_BREAK_WORDS = frozenset({"but", "because", "since", "whereas", "while", "although", "though", "however", "so",
                                 "if", "unless"})
 _CLAUSE_PUNCT = ",;()|:>"  # ':' and the '>' of '->' end a clause in notes
+_FRAGMENT_BREAKS = ":;|>"  # what ends a fragment even where a list may run on over commas
 # "not just X", "not only X", "rather than only X": the negation contrasts, it does not deny;
 # "not every payment needs the big model", "not all features need it": some do (a cascade, a choice)
 _CONTRAST_AFTER_NEGATION = frozenset({"just", "only", "merely", "simply", "solely", "purely", "every", "all", "each"})
@@ -246,6 +247,8 @@ def is_dismissed(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
     # a denial before the match (or inside a spread-out one), with a word of value after it:
     # "don't need", "no need to", "downsampling doesn't require any correction"
     for d in range(last - 1, max(begin, first - 10) - 1, -1):
+        if d < first and any(ch in answer[toks[d].end : toks[first].start] for ch in _FRAGMENT_BREAKS):
+            break  # "clicks are not relevance: debias by position": the note moved on after the colon
         if _is_denial(toks[d]) and not _contrastive(toks, d):
             if any(t.term in VALUE_STEMS for t in toks[d : max(first, d + 3)]):
                 return True

@@ -36,7 +36,7 @@ NEGATION_CUES = frozenset(
 )
 
 # "p99" stays one word; "50ms" splits into "50" and "ms"; "0.1" stays one number; "w/o" is one word.
-_WORD = re.compile(r"w/o\b|p\d+|\d+(?:\.\d+)?|[a-z]+(?:'[a-z]+)?|%|<|>|@")
+_WORD = re.compile(r"w/o\b|!=|=/=|\u2260|p\d+|\d+(?:\.\d+)?|[a-z]+(?:'[a-z]+)?|%|<|>|@")
 _BRITISH_ISE = re.compile(r"^(\w{3,}?)is(e|ed|es|ing|ation|ations|er|ers)$")
 
 
@@ -97,6 +97,7 @@ def _prepare(text: str) -> str:
 
 # A magnitude written onto a number ("500M", "1.5B", "20k") reads as the word people say, so notes
 # match phrasings written out ("500 million members"); only when it touches the number.
+_NOTE_NEGATIONS = {"w/o": "without", "!=": "not", "=/=": "not", "\u2260": "not"}
 _MAGNITUDE_SUFFIX = {"k": "thousand", "m": "million", "mm": "million", "b": "billion", "bn": "billion"}
 
 
@@ -107,8 +108,9 @@ def raw_words(text: str) -> list[tuple[str, int, int]]:
         word, start, _ = found[i]
         if word in _MAGNITUDE_SUFFIX and found[i - 1][2] == start and found[i - 1][0][:1].isdigit():
             found[i] = (_MAGNITUDE_SUFFIX[word], start, found[i][2])
-    # notes write "without" as "w/o": the same negation ("train w/o future info")
-    return [("without", start, end) if word == "w/o" else (word, start, end) for word, start, end in found]
+    # notes write "without" as "w/o" and "is not" as "!=": the same negations ("train w/o future
+    # info", "clicks != relevance")
+    return [(_NOTE_NEGATIONS.get(word, word), start, end) for word, start, end in found]
 
 
 def _canonicalise(words: list[tuple[str, int, int]], aliases: dict[str, str] | None = None) -> list[Token]:
