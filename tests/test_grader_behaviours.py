@@ -604,3 +604,21 @@ def test_a_denial_before_a_colon_does_not_govern_what_follows(catalog):
     assert "click-bias-framing" in {h.id for h in said.hits} and not said.red_flags
     listed = grade(catalog.case("ctr"), "evaluation", "no need to track revenue, CPC or latency as guardrails")
     assert any(f.id.startswith("dismissed-") for f in listed.red_flags)  # a list still inherits it over commas
+
+
+def test_leaving_a_practice_out_with_without_is_no_credit_for_it(catalog):
+    case = catalog.case("recs")
+    left_out = grade(case, "evaluation", "We launch without an online test because the offline gain is large.")
+    kept = grade(case, "evaluation", "We would never launch without an online test.")
+    assert "ab-test" not in {h.id for h in left_out.hits}
+    assert "ab-test" in {h.id for h in kept.hits}  # two negations ask for it
+    harm = grade(catalog.case("ctr"), "data", "Compute every feature as of impression time, without leakage from the future.")
+    assert not [f for f in harm.red_flags if f.id.startswith("dismissed-")]  # leaving out a harm is the concept
+
+
+def test_not_only_and_enough_to_are_not_brush_offs():
+    from mlsd.grader import tone
+
+    assert tone.dismissals("Not only viewers matter, the creators also need views.") == []
+    assert tone.dismissals("The title embedding is enough to start guessing who likes it.") == []
+    assert tone.dismissals("A daily retrain is enough.") and tone.dismissals("we do not need calibration")

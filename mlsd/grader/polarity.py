@@ -54,6 +54,8 @@ VALUE_STEMS = frozenset(
 # Concept phrasings sometimes name the mistake the concept avoids ("random split",
 # "future data"): refusing those is the concept, not a dismissal of it.
 BAD_PRACTICE_STEMS = frozenset("leak random futur bias stale overfit skew duplic shuffl contamin".split())
+_HARM_STEMS = frozenset(textmod.stem(w) for w in "downtime outage interruption delay lag error errors loss noise".split())
+_ARTICLES = frozenset("a an the any".split())
 
 # Verbs of doing: "we won't use X", "I would not pin down X", "don't track X" refuse X;
 # "does not guarantee X" or "is not X" do not.
@@ -244,6 +246,18 @@ def is_dismissed(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
     before = [t.raw for t in toks[max(0, first - 3) : first]]
     if any(a == "instead" and b == "of" or a == "rather" and b == "than" for a, b in zip(before, before[1:])):
         return True
+    # "launch without an online test", "ship w/o a holdout": the thing left out (but "without
+    # leakage", "without downtime" leave out a harm, which is the concept)
+    if "without" in before:
+        at = first - 1 - before[::-1].index("without")
+        # ("would not use class weights without correction" asks for the correction: two negations)
+        if (all(t.raw in _ARTICLES for t in toks[at + 1 : first]) and not _punctuation_between(answer, toks, at, first)
+                and not any(t.term in BAD_PRACTICE_STEMS | _HARM_STEMS for t in toks[first : last + 1])
+                and not any(_is_denial(t) or t.raw in ("never", "avoid") for t in toks[begin:at])
+                # "without the logged position, bias cannot be corrected", "if we ship without it, ...":
+                # a condition that argues for the thing
+                and at > begin and not any(t.raw in _CONDITIONS for t in toks[begin:at])):
+            return True
     # a denial before the match (or inside a spread-out one), with a word of value after it:
     # "don't need", "no need to", "downsampling doesn't require any correction"
     for d in range(last - 1, max(begin, first - 10) - 1, -1):

@@ -20,11 +20,13 @@ _USELESS = r"(?:unnecessary|irrelevant|pointless|overkill|a waste)"
 # Within one clause: the words between may not cross punctuation. Adjectives
 # before a noun ("irrelevant ads", "no history") are not dismissals.
 _DISMISSAL = re.compile(
-    rf"\b{_NEGATION}\s+(?:[\w-]+\s+){{0,3}}?{_VALUE}\b"
+    rf"\b{_NEGATION}\s+(?!(?:just|only|merely|simply|solely|every|all|each)\b)(?:[\w-]+\s+){{0,3}}?{_VALUE}\b"
     rf"|\bno need\b|\bno point\b|\bno\s+[\w-]+\s+(?:is|are)\s+(?:needed|necessary|required)\b"
     rf"|\b(?:is|are|be|seems?)\s+(?:[\w-]+\s+)?{_USELESS}\b|\boverkill\b"
-    r"|\b(?:is|are|alone is|alone are|should be|would be|will be|that's|thats|that is|it's|which is)\s+(?:more than\s+)?"
-    r"(?:enough|fine|plenty|sufficient|good enough)(?![-\w])"
+    r"|\b(?:alone is|alone are)\s+(?:more than\s+)?(?:enough|fine|plenty|sufficient|good enough)(?![-\w])"
+    # "X is enough to start": what suffices for a next step, not a brush-off ("X alone is enough to decide" is)
+    r"|\b(?:is|are|should be|would be|will be|that's|thats|that is|it's|which is)\s+(?:more than\s+)?"
+    r"(?:enough|fine|plenty|sufficient|good enough)(?![-\w])(?!\s+to\s)"
     # "that's fresh enough", "a daily rebuild is accurate enough"; not "small enough that ...",
     # "long enough to ...", "fast enough for 60 ms"
     r"|\b(?P<degree>(?:is|are|that's|thats|that is|it's|which is|should be|would be)\s+(?!not\b|never\b)[a-z]+\s+enough)(?![-\w])"
