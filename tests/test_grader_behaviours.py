@@ -622,3 +622,16 @@ def test_not_only_and_enough_to_are_not_brush_offs():
     assert tone.dismissals("Not only viewers matter, the creators also need views.") == []
     assert tone.dismissals("The title embedding is enough to start guessing who likes it.") == []
     assert tone.dismissals("A daily retrain is enough.") and tone.dismissals("we do not need calibration")
+
+
+def test_a_notes_labelled_value_or_bracket_is_a_claim_a_bare_list_is_not(catalog):
+    case = catalog.case("recs")
+
+    def points(text: str, concept: str) -> float:
+        return next((h.points for h in grade(case, "model", text).hits if h.id == concept), 0.0)
+
+    labelled = points("- baselines: popularity, co-watch, iALS", "baselines")
+    listed = points("baselines, popularity, co-watch, iALS, mmoe, dcn", "baselines")
+    assert labelled >= 2 * listed > 0
+    assert points("- continuous warm-start training (hourly)", "training-strategy") > \
+        points("- continuous warm-start training", "training-strategy")

@@ -321,6 +321,8 @@ def _claim_quality(answer: str, sentence: textmod.Sentence, span: tuple[int, int
     function = sum(1 for t in clause if t.raw in FUNCTION_WORDS)
     function += connectors(answer[clause[0].start : clause[-1].end])
     extra = (finish - begin + 1) - (span[1] - span[0] + 1)
+    if finish + 1 < len(sentence.tokens) and answer[clause[-1].end : sentence.tokens[finish + 1].start].strip().startswith("("):
+        function, extra = function + 1, extra + 1  # "warm-start training (hourly)": the bracket qualifies it
     if function >= 2 or (function >= 1 and extra >= 3):
         return 1.0
     if extra >= 2 and function / (finish - begin + 1) < 0.1:
@@ -329,6 +331,8 @@ def _claim_quality(answer: str, sentence: textmod.Sentence, span: tuple[int, int
     sentence_function = sum(1 for t in sentence.tokens if t.raw in FUNCTION_WORDS) + connectors(sentence.text)
     if len(sentence.tokens) >= 8 and sentence_function / len(sentence.tokens) >= 0.2:
         return 0.8  # a short list inside a real sentence ("features such as a, b and c")
+    if function >= 1 and extra >= 1:
+        return 0.8  # a note's labelled value: "baselines: popularity", "label -> click in 30 min"
     return 0.35 if function or extra >= 2 else 0.2
 
 
