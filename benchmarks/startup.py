@@ -41,8 +41,8 @@ FLOOR = "import typer, rich.console"
 
 def _imports(args: list[str], env: dict, cwd: str | None = None) -> list[str]:
     probe = (
-        "import sys, runpy; sys.argv = ['mlsd', *%r]\n"
-        "try:\n    runpy.run_module('mlsd', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+        "import sys; sys.argv = ['mlsd', *%r]\nfrom mlsd.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "print(','.join(m for m in %r if m in sys.modules), file=sys.stderr)" % (args, HEAVY)
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env,

@@ -1,3 +1,3 @@
-from mlsd.cli import main
+from mlsd.cli import entry
 
-main()
+entry()
