@@ -635,3 +635,8 @@ def test_a_notes_labelled_value_or_bracket_is_a_claim_a_bare_list_is_not(catalog
     assert labelled >= 2 * listed > 0
     assert points("- continuous warm-start training (hourly)", "training-strategy") > \
         points("- continuous warm-start training", "training-strategy")
+
+
+def test_a_kind_of_thing_without_something_is_not_leaving_it_out(catalog):
+    said = "We should not maximize CTR, because attractive results win clicks without purchases."
+    assert not grade(catalog.case("search"), "requirements", said).red_flags

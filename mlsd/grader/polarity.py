@@ -184,6 +184,14 @@ def _skips(toks: tuple[textmod.Token, ...], i: int, first: int) -> bool:
     return not any(t.raw in _CONDITIONS for t in toks[i + 1 : i + 6])
 
 
+_NOT_PLURALS = frozenset("is was has does goes this its us as yes less unless across always perhaps".split())
+
+
+def _plural_noun(word: str) -> bool:
+    """A rough test for a plural noun ("clicks", "searches") as against a verb ("launch", "ship")."""
+    return len(word) > 3 and word.endswith("s") and not word.endswith("ss") and word not in _NOT_PLURALS
+
+
 def is_wished(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
     """True when the match is only wished away: "make sure there is no leakage", "ensure no
     future data gets in". A goal with no way of reaching it is neither the concept (it says
@@ -256,7 +264,9 @@ def is_dismissed(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
                 and not any(_is_denial(t) or t.raw in ("never", "avoid") for t in toks[begin:at])
                 # "without the logged position, bias cannot be corrected", "if we ship without it, ...":
                 # a condition that argues for the thing
-                and at > begin and not any(t.raw in _CONDITIONS for t in toks[begin:at])):
+                and at > begin and not any(t.raw in _CONDITIONS for t in toks[begin:at])
+                # "clicks without purchases", "searches without results": a kind of thing, not a choice
+                and not _plural_noun(toks[at - 1].raw)):
             return True
     # a denial before the match (or inside a spread-out one), with a word of value after it:
     # "don't need", "no need to", "downsampling doesn't require any correction"
