@@ -640,3 +640,9 @@ def test_a_notes_labelled_value_or_bracket_is_a_claim_a_bare_list_is_not(catalog
 def test_a_kind_of_thing_without_something_is_not_leaving_it_out(catalog):
     said = "We should not maximize CTR, because attractive results win clicks without purchases."
     assert not grade(catalog.case("search"), "requirements", said).red_flags
+
+
+def test_leaving_something_out_judged_risky_argues_for_it(catalog):
+    said = "Launching without an online test is risky, so we run a two-week A/B test."
+    result = grade(catalog.case("recs"), "evaluation", said)
+    assert not [f for f in result.red_flags if f.id in ("no-online-test", "dismissed-ab-test")]

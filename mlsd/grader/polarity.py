@@ -56,6 +56,7 @@ VALUE_STEMS = frozenset(
 BAD_PRACTICE_STEMS = frozenset("leak random futur bias stale overfit skew duplic shuffl contamin".split())
 _HARM_STEMS = frozenset(textmod.stem(w) for w in "downtime outage interruption delay lag error errors loss noise".split())
 _ARTICLES = frozenset("a an the any".split())
+_JUDGED_STEMS = frozenset(textmod.stem(w) for w in "risky risk mistake bad blind reckless gamble".split())
 
 # Verbs of doing: "we won't use X", "I would not pin down X", "don't track X" refuse X;
 # "does not guarantee X" or "is not X" do not.
@@ -266,7 +267,9 @@ def is_dismissed(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
                 # a condition that argues for the thing
                 and at > begin and not any(t.raw in _CONDITIONS for t in toks[begin:at])
                 # "clicks without purchases", "searches without results": a kind of thing, not a choice
-                and not _plural_noun(toks[at - 1].raw)):
+                and not _plural_noun(toks[at - 1].raw)
+                # "launching without an online test is risky": leaving it out is what is judged
+                and not any(t.term in CRITICAL_STEMS | _JUDGED_STEMS for t in toks[last + 1 : finish + 1])):
             return True
     # a denial before the match (or inside a spread-out one), with a word of value after it:
     # "don't need", "no need to", "downsampling doesn't require any correction"
