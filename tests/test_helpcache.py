@@ -3,24 +3,15 @@ rendering would print, rendered afresh whenever the width, the colours or the co
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 
 import pytest
 
+from cliprobe import run_main
 from mlsd.cli import helpcache
-
-PROBE = ("import sys; from mlsd.cli import main\n"
-         "try:\n    main(sys.argv[1:])\nexcept SystemExit as exc:\n    code = exc.code\n"
-         "sys.stderr.write(f'\\nrendered={\"typer.rich_utils\" in sys.modules} code={code}')")
 
 
 def _help(tmp_path, args, **env):
-    full = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "MLSD_NO_CACHE")}
-    full.update(XDG_CACHE_HOME=str(tmp_path / "cache"), MLSD_HOME=str(tmp_path / "home"), TERM="xterm", **env)
-    done = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, env=full, timeout=60)
-    return done.stdout, done.stderr.rsplit("\n", 1)[-1]
+    return run_main(tmp_path, args, ("typer.rich_utils",), **env)
 
 
 @pytest.mark.parametrize("env", [{"NO_COLOR": "1", "COLUMNS": "80"}, {"FORCE_COLOR": "1", "COLUMNS": "120"}])

@@ -10,25 +10,17 @@ import re
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from rich.console import Console
 
+from cliprobe import run_main
 from mlsd import paths
 from mlsd.cli import screencache
 
-PROBE = ("import sys; from mlsd.cli import main\n"
-         "try:\n    main(sys.argv[1:])\nexcept SystemExit as exc:\n    code = exc.code\n"
-         "laid_out = any(m in sys.modules for m in ('rich.table', 'mlsd.content.schema'))\n"
-         "sys.stderr.write(f'\\nrendered={laid_out} code={code}')")
-
 
 def _run(tmp_path, args, **env):
-    full = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "MLSD_NO_CACHE")}
-    full.update(XDG_CACHE_HOME=str(tmp_path / "cache"), MLSD_HOME=str(tmp_path / "home"), TERM="xterm", **env)
-    done = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, env=full, timeout=60)
-    return done.stdout, done.stderr.rsplit("\n", 1)[-1]
+    return run_main(tmp_path, args, ("rich.table", "mlsd.content.schema"), **env)  # table code, a loaded case
 
 
 @pytest.mark.parametrize("env", [{"NO_COLOR": "1", "COLUMNS": "80"}, {"FORCE_COLOR": "1", "COLUMNS": "120"}])
