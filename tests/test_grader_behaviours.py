@@ -646,3 +646,11 @@ def test_leaving_something_out_judged_risky_argues_for_it(catalog):
     said = "Launching without an online test is risky, so we run a two-week A/B test."
     result = grade(catalog.case("recs"), "evaluation", said)
     assert not [f for f in result.red_flags if f.id in ("no-online-test", "dismissed-ab-test")]
+
+
+def test_a_red_flags_quantifier_is_part_of_its_claim():
+    flag = _flag("just monitor auc")
+    assert _raised("We just monitor AUC every day.", flag)
+    assert _raised("Only monitor AUC, nothing else.", flag)  # another word of the same group
+    assert not _raised("We monitor AUC and calibration per segment.", flag)
+    assert not _raised("Monitor AUC.", _flag("monitor auc for all segments"))

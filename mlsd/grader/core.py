@@ -341,17 +341,46 @@ def is_oversimplified(answer: str, sentence: textmod.Sentence, span: tuple[int, 
     return any(t.raw in _OVERSIMPLIFY for t in sentence.tokens[begin : finish + 1])
 
 
-def _phrase_spans(sents: list[textmod.Sentence], phrasings: list[str], skip: frozenset[int], find):
+# Quantifiers are stopwords (they join too many ideas to match on), but in a wrong claim they are
+# the claim: "just monitor AUC" is not "monitor AUC and calibration", "any play is positive" is not
+# "a qualified play is positive". A red-flag phrasing that says one needs a word of its group in the
+# sentence too.
+_QUANTIFIER_GROUPS = (frozenset("just only alone solely simply merely purely nothing".split()),
+                      frozenset("all every each whole entire everything everyone always".split()),
+                      frozenset("any anything whatever".split()))
+
+
+def _quantifiers(phrasing: str) -> tuple[frozenset[str], ...]:
+    """The quantifier groups a phrasing says (cached with its terms)."""
+    found = _QUANTIFIERS.get(phrasing)
+    if found is None:
+        words = set(textmod.phrase_words(phrasing))
+        found = _QUANTIFIERS[phrasing] = tuple(g for g in _QUANTIFIER_GROUPS if words & g)
+    return found
+
+
+_QUANTIFIERS: dict[str, tuple[frozenset[str], ...]] = {}
+
+
+def _says_quantifiers(sentence: textmod.Sentence, groups: tuple[frozenset[str], ...]) -> bool:
+    raws = {t.raw for t in sentence.tokens}
+    return all(raws & group for group in groups)
+
+
+def _phrase_spans(sents: list[textmod.Sentence], phrasings: list[str], skip: frozenset[int], find,
+                  quantified: bool = False):
     """(sentence index, sentence, span, the phrasing's terms) of each place a phrasing matches, phrasing by phrasing.
-    A phrasing whose terms the answer (or a sentence) lacks is skipped before any search."""
+    A phrasing whose terms the answer (or a sentence) lacks is skipped before any search. With
+    `quantified` (red flags), a sentence must also say the phrasing's quantifiers ("just", "all", "any")."""
     everything = textmod.all_terms(sents)
     for phrasing in phrasings:
         needed = textmod.phrase_term_set(phrasing)
         if not needed <= everything:
             continue
         terms = textmod.phrase_terms(phrasing)
+        groups = _quantifiers(phrasing) if quantified else ()
         for index, sentence in enumerate(sents):
-            if index in skip or not needed <= sentence.terms:
+            if index in skip or not needed <= sentence.terms or groups and not _says_quantifiers(sentence, groups):
                 continue
             span = find(sentence, terms)
             if span is not None:
@@ -365,7 +394,7 @@ def match_phrasings(answer: str, sents: list[textmod.Sentence], phrasings: list[
     best: _Match | None = None
     dismissed: _Match | None = None
     find = find_claim if respect_negation else find_phrase
-    for index, sentence, span, terms in _phrase_spans(sents, phrasings, skip, find):
+    for index, sentence, span, terms in _phrase_spans(sents, phrasings, skip, find, quantified=respect_negation):
         if respect_negation:
             if is_negated(answer, sentence, span, claimed=_said_negation(sentence, span, terms)):
                 continue
