@@ -654,3 +654,9 @@ def test_a_red_flags_quantifier_is_part_of_its_claim():
     assert _raised("Only monitor AUC, nothing else.", flag)  # another word of the same group
     assert not _raised("We monitor AUC and calibration per segment.", flag)
     assert not _raised("Monitor AUC.", _flag("monitor auc for all segments"))
+
+
+def test_an_unless_entry_keeps_its_small_words():
+    flag = _flag("retrain weekly enough", unless=("on top",))
+    assert not _raised("Retrain weekly is enough, with a daily bias correction on top.", flag)
+    assert _raised("Retrain weekly is enough; the top slots barely change.", flag)  # 'top' alone is not 'on top'

@@ -435,14 +435,30 @@ def match_dismissal(answer: str, sents: list[textmod.Sentence], phrasings: list[
     return None
 
 
+def _unless_words(entry: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(content terms, stopwords as written) of an `unless` entry; cached."""
+    found = _UNLESS.get(entry)
+    if found is None:
+        small = frozenset(t.raw for t in textmod.tokens(entry) if t.raw in textmod.STOPWORDS)  # "a/b" is one term
+        found = _UNLESS[entry] = (frozenset(textmod.phrase_terms(entry)), small)
+    return found
+
+
+_UNLESS: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+
+
 def find_red_flags(answer: str, sents: list[textmod.Sentence], red_flags: list[RedFlag]) -> list[tuple[RedFlag, _Match]]:
     """Each red flag or pitfall the answer raises, with the match that raised it."""
     raised = []
     for flag in red_flags:
         # "split users at random for the A/B test" is right: those words give another sense
         # an entry of several words ("log loss") needs all of them, not any one ("log" alone spares nothing)
-        unless = [set(terms) for terms in map(textmod.phrase_terms, flag.unless) if terms]
-        skip = frozenset(i for i, s in enumerate(sents) if any(terms <= s.terms for terms in unless))
+        # and its small words count too: "on top" is not "top", "late for many" is not "late"
+        unless = [_unless_words(entry) for entry in flag.unless]
+        unless = [(terms, small) for terms, small in unless if terms]
+        skip = frozenset(i for i, s in enumerate(sents)
+                         if any(terms <= s.terms and (not small or small <= {t.raw for t in s.tokens})
+                                for terms, small in unless))
         if flag.when == "dismissed":
             found = match_dismissal(answer, sents, flag.phrasings, skip)
         else:
