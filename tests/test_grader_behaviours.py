@@ -660,3 +660,10 @@ def test_an_unless_entry_keeps_its_small_words():
     flag = _flag("retrain weekly enough", unless=("on top",))
     assert not _raised("Retrain weekly is enough, with a daily bias correction on top.", flag)
     assert _raised("Retrain weekly is enough; the top slots barely change.", flag)  # 'top' alone is not 'on top'
+
+
+def test_an_unless_entry_of_several_words_is_a_phrase():
+    flag = _flag("split orders randomly", unless=("time split",))
+    assert not _raised("We use a time split, never split orders randomly.", flag)  # (also negated)
+    assert not _raised("Split orders randomly? No: a time split.", flag)
+    assert _raised("We split orders randomly, since the time of day is a feature already.", flag)

@@ -447,6 +447,13 @@ def _unless_words(entry: str) -> tuple[frozenset[str], frozenset[str]]:
 _UNLESS: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
 
 
+def _said_together(sentence: textmod.Sentence, terms: tuple[str, ...]) -> bool:
+    """An unless entry of several words is a phrase: its terms in order, a small word or two apart
+    ("time split", "split by time"; not "split the orders randomly, since the time of day")."""
+    span = find_ordered(sentence, terms) or find_phrase(sentence, terms)
+    return span is not None and span[1] - span[0] + 1 <= len(terms) + 2
+
+
 def find_red_flags(answer: str, sents: list[textmod.Sentence], red_flags: list[RedFlag]) -> list[tuple[RedFlag, _Match]]:
     """Each red flag or pitfall the answer raises, with the match that raised it."""
     raised = []
@@ -454,11 +461,12 @@ def find_red_flags(answer: str, sents: list[textmod.Sentence], red_flags: list[R
         # "split users at random for the A/B test" is right: those words give another sense
         # an entry of several words ("log loss") needs all of them, not any one ("log" alone spares nothing)
         # and its small words count too: "on top" is not "top", "late for many" is not "late"
-        unless = [_unless_words(entry) for entry in flag.unless]
-        unless = [(terms, small) for terms, small in unless if terms]
+        unless = [(*_unless_words(entry), tuple(textmod.phrase_terms(entry))) for entry in flag.unless]
+        unless = [(terms, small, order) for terms, small, order in unless if terms]
         skip = frozenset(i for i, s in enumerate(sents)
-                         if any(terms <= s.terms and (not small or small <= {t.raw for t in s.tokens})
-                                for terms, small in unless))
+                         if any(terms <= s.terms and (len(terms) == 1 or _said_together(s, order))
+                                and (not small or small <= {t.raw for t in s.tokens})
+                                for terms, small, order in unless))
         if flag.when == "dismissed":
             found = match_dismissal(answer, sents, flag.phrasings, skip)
         else:
