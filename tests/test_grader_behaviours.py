@@ -667,3 +667,13 @@ def test_an_unless_entry_of_several_words_is_a_phrase():
     assert not _raised("We use a time split, never split orders randomly.", flag)  # (also negated)
     assert not _raised("Split orders randomly? No: a time split.", flag)
     assert _raised("We split orders randomly, since the time of day is a feature already.", flag)
+
+
+def test_negligible_waves_away_what_it_follows_and_hurt_equally_is_no_criticism(catalog):
+    waved = grade(catalog.case("recs"), "model", "Position bias is negligible on a feed, so we skip the correction.")
+    assert waved.red_flags and "position-tower" not in {h.id for h in waved.hits}
+    other = grade(catalog.case("ctr"), "model",
+                  "the error from a tiny learning rate is negligible compared with the calibration error")
+    assert not other.red_flags
+    same = grade(catalog.case("eta"), "requirements", "Late and early hurt equally, so plain MAE is the right loss.")
+    assert "symmetric-cost" in {f.id for f in same.red_flags}

@@ -36,7 +36,7 @@ _CONTRAST_AFTER_NEGATION = frozenset({"just", "only", "merely", "simply", "solel
 # A concept is waved away by a negation plus a word of value in its clause
 # ("latency isn't a concern", "we don't need calibration") or one dismissive word.
 _SUBJECTS = frozenset("i we you they he she it just simply mostly largely safely".split())
-DISMISS_WORDS = frozenset("irrelevant unnecessary overkill pointless ignore ignored ignoring unrelated skip skipping".split())
+DISMISS_WORDS = frozenset("irrelevant unnecessary overkill pointless ignore ignored ignoring unrelated skip skipping negligible".split())
 # "skip-above" clicks and a "skip rate" are things, not decisions to leave something out
 _SKIP_AS_NOUN = frozenset("above below rate rates ahead next".split())
 _CONDITIONS = frozenset("when if whenever unless during under once".split())
@@ -144,6 +144,8 @@ def is_negated(answer: str, sentence: textmod.Sentence, span: Span, claimed: fro
             return i < span[0] and i > 0 and toks[i - 1].raw in ("important", "useful", "better", "informative")
         if toks[i].term in CRITICAL_STEMS and any(toks[j].term in _DETECT_STEMS for j in range(max(0, i - 2), i)):
             return False  # "reports to catch privacy leaks": the leak is what is looked for, not a verdict
+        if toks[i].term == "hurt" and i + 1 < len(toks) and toks[i + 1].raw in ("equally", "alike", "same", "both"):
+            return False  # "late and early hurt equally" weighs two errors, it criticises neither
         if toks[i].raw == "harmful" and i + 1 < len(toks) and toks[i + 1].raw not in textmod.STOPWORDS \
                 and not _punctuation_between(answer, toks, i, i + 1):
             return False  # "harmful posts" names the content (moderation's subject), "X is harmful" judges X
@@ -240,6 +242,8 @@ def is_dismissed(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
                 any(t.raw in _BEHAVIOUR_SUBJECTS for t in toks[max(0, i - 3) : i])
                 or i >= 2 and toks[i - 1].raw == "to" and toks[i - 2].term in _HABIT_STEMS):
             return False
+        if toks[i].raw == "negligible" and i < first:
+            return False  # "negligible compared with the calibration error" judges something else
         return toks[i].raw in DISMISS_WORDS and not (
             _punctuation_between(answer, toks, min(i, first), max(i, last)) if i < first or i > last else False
         )
