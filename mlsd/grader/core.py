@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from mlsd.grader import text as textmod
 from mlsd.grader import memo, soft, tone
@@ -363,8 +364,7 @@ _QUANTIFIERS: dict[str, tuple[frozenset[str], ...]] = {}
 
 
 def _says_quantifiers(sentence: textmod.Sentence, groups: tuple[frozenset[str], ...]) -> bool:
-    raws = {t.raw for t in sentence.tokens}
-    return all(raws & group for group in groups)
+    return all(sentence.raws & group for group in groups)
 
 
 def _phrase_spans(sents: list[textmod.Sentence], phrasings: list[str], skip: frozenset[int], find,
@@ -435,16 +435,29 @@ def match_dismissal(answer: str, sents: list[textmod.Sentence], phrasings: list[
     return None
 
 
-def _unless_words(entry: str) -> tuple[frozenset[str], frozenset[str]]:
-    """(content terms, stopwords as written) of an `unless` entry; cached."""
+class _Unless(NamedTuple):
+    terms: frozenset[str]  # its content terms, which the sentence must hold
+    order: tuple[str, ...]  # the same, as written: several of them must come together
+    small: frozenset[str]  # its stopwords as written, which the sentence must hold too
+
+
+def _unless_words(entry: str) -> _Unless:
+    """The parts of an `unless` entry a sentence is checked against; cached."""
     found = _UNLESS.get(entry)
     if found is None:
+        order = textmod.phrase_terms(entry)
         small = frozenset(t.raw for t in textmod.tokens(entry) if t.raw in textmod.STOPWORDS)  # "a/b" is one term
-        found = _UNLESS[entry] = (frozenset(textmod.phrase_terms(entry)), small)
+        found = _UNLESS[entry] = _Unless(frozenset(order), order, small)
     return found
 
 
-_UNLESS: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+_UNLESS: dict[str, _Unless] = {}
+
+
+def _spares(sentence: textmod.Sentence, unless: _Unless) -> bool:
+    """Whether an `unless` entry gives this sentence the flag's correct sense."""
+    return (unless.terms <= sentence.terms and (len(unless.terms) == 1 or _said_together(sentence, unless.order))
+            and unless.small <= sentence.raws)
 
 
 def _said_together(sentence: textmod.Sentence, terms: tuple[str, ...]) -> bool:
@@ -461,12 +474,8 @@ def find_red_flags(answer: str, sents: list[textmod.Sentence], red_flags: list[R
         # "split users at random for the A/B test" is right: those words give another sense
         # an entry of several words ("log loss") needs all of them, not any one ("log" alone spares nothing)
         # and its small words count too: "on top" is not "top", "late for many" is not "late"
-        unless = [(*_unless_words(entry), tuple(textmod.phrase_terms(entry))) for entry in flag.unless]
-        unless = [(terms, small, order) for terms, small, order in unless if terms]
-        skip = frozenset(i for i, s in enumerate(sents)
-                         if any(terms <= s.terms and (len(terms) == 1 or _said_together(s, order))
-                                and (not small or small <= {t.raw for t in s.tokens})
-                                for terms, small, order in unless))
+        unless = [found for found in map(_unless_words, flag.unless) if found.terms]
+        skip = frozenset(i for i, s in enumerate(sents) if any(_spares(s, entry) for entry in unless))
         if flag.when == "dismissed":
             found = match_dismissal(answer, sents, flag.phrasings, skip)
         else:

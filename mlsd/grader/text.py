@@ -268,6 +268,11 @@ class Sentence:
         """Every term in the sentence: a phrasing can only match if its terms are a subset."""
         return frozenset(t.term for t in self.tokens)
 
+    @cached_property
+    def raws(self) -> frozenset[str]:
+        """Every word as written (lower-cased): what stopword-bound checks look for ("just", "on")."""
+        return frozenset(t.raw for t in self.tokens)
+
 
 _LIST_START = re.compile(r"^\s*(?:[-*\u2022>#]|\d+[.)])\s*")
 # not after a list number ("1. collect 2. train"), but after a word that ends in a digit ("BM25.", "p99.")
