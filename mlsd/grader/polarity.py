@@ -204,7 +204,7 @@ def is_wished(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
     for d in range(first - 1, max(-1, first - 4), -1):
         if _punctuation_between(answer, toks, d, first):
             return False
-        if toks[d].raw in ("no", "not", "never") or _is_denial(toks[d]):
+        if _is_denial(toks[d]):
             return any(t.raw in _GOAL_WORDS for t in toks[max(0, d - 4) : d])
     return False
 
@@ -266,7 +266,7 @@ def is_dismissed(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
         # ("would not use class weights without correction" asks for the correction: two negations)
         if (all(t.raw in _ARTICLES for t in toks[at + 1 : first]) and not _punctuation_between(answer, toks, at, first)
                 and not any(t.term in BAD_PRACTICE_STEMS | _HARM_STEMS for t in toks[first : last + 1])
-                and not any(_is_denial(t) or t.raw in ("never", "avoid") for t in toks[begin:at])
+                and not any(_is_denial(t) or t.raw == "avoid" for t in toks[begin:at])
                 # "without the logged position, bias cannot be corrected", "if we ship without it, ...":
                 # a condition that argues for the thing
                 and at > begin and not any(t.raw in _CONDITIONS for t in toks[begin:at])
