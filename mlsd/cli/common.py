@@ -66,12 +66,14 @@ def case_and_framework(case_id: str, cases_dir: list[Path] | None, ctx: Context 
     return found.require()
 
 
-def case_summaries(cases_dir: list[Path] | None, ctx: Context | None = None) -> "list[CaseSummary]":
+def case_summaries(cases_dir: list[Path] | None, ctx: Context | None = None,
+                   fingerprint: str | None = None) -> "list[CaseSummary]":
     """The cases as plain summaries (id, title, difficulty), from the content cache when nothing
-    changed: no YAML parsing, no pydantic. Problems are reported as `catalog` reports them."""
+    changed: no YAML parsing, no pydantic. Problems are reported as `catalog` reports them.
+    `fingerprint`: the catalog's, if the caller has it (see `case_index`)."""
     from mlsd.content.index import case_index
 
-    summaries, problems = case_index(cases_dir or [])
+    summaries, problems = case_index(cases_dir or [], fingerprint=fingerprint)
     if problems:
         report_problems(problems, ctx)
     return summaries

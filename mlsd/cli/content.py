@@ -80,10 +80,10 @@ def show(
 
         render_case(ctx.console, case, framework, step_id=step, answers=answers)
 
-    known = {s.id for s in case_summaries(cases_dir, ctx)}  # the catalog's problems, reported as before
+    fingerprint = catalog_fingerprint(cases_dir or [])
+    known = {s.id for s in case_summaries(cases_dir, ctx, fingerprint)}  # the catalog's problems, reported as before
     if case_id not in known:
         render()  # raises the unknown case, with "did you mean"
-    fingerprint = catalog_fingerprint(cases_dir or [])
     screencache.show(ctx.console, "show", [fingerprint, case_id, repr(step), repr(answers)], render,
                      page=not no_pager)
 

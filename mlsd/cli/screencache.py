@@ -36,7 +36,7 @@ def terminal(console) -> list[str]:
 
 def _installed(module_name: str) -> str:
     """A package's installed distribution (name and version, from its dist-info folder beside
-    it), without importing importlib.metadata; a source checkout falls back to its files' bytes."""
+    it), without importing importlib.metadata; "?" where there is none (a source checkout)."""
     module = sys.modules.get(module_name)
     folder = os.path.dirname(os.path.dirname(getattr(module, "__file__", "") or ""))
     prefix = module_name.replace("_", "-").lower() + "-"

@@ -69,15 +69,19 @@ class CaseSummary:
     shipped: bool
 
 
-def case_index(cases_dirs: Iterable[Path] | None = None, include_shipped: bool = True) -> tuple[list[CaseSummary], list[str]]:
+def case_index(cases_dirs: Iterable[Path] | None = None, include_shipped: bool = True,
+               fingerprint: str | None = None) -> tuple[list[CaseSummary], list[str]]:
     """(the catalog's cases as summaries, sorted by id; its problems as one-line strings).
 
     The same cases and problems as `load_catalog`, from one cache entry keyed by every
     framework and case file's path and bytes: when nothing changed, no YAML is parsed
-    and neither the loader nor pydantic is imported.
+    and neither the loader nor pydantic is imported. `fingerprint`: `catalog_fingerprint` of the
+    same arguments, when the caller has computed it already (it hashes every file).
     """
     cases_dirs = list(cases_dirs) if cases_dirs is not None else None
-    entry = cache.key("index", catalog_fingerprint(cases_dirs, include_shipped))
+    if fingerprint is None:
+        fingerprint = catalog_fingerprint(cases_dirs, include_shipped)
+    entry = cache.key("index", fingerprint)
     hit = cache.get(entry, tuple)
     if hit is not None and len(hit) == 2:
         return hit
