@@ -455,11 +455,11 @@ def test_a_correction_named_with_its_need_is_not_dismissed(catalog):
     assert "calibration-requirement" in {h.id for h in result.hits} and not result.red_flags
 
 
-def _flag(phrasing: str, unless: tuple[str, ...] = ()):
+def _flag(phrasing: str, unless: tuple[str, ...] = (), flag_id: str = "flag"):
     """A red flag with one phrasing, for tests of how flags match."""
     from mlsd.content.schema import RedFlag
 
-    return RedFlag(id="flag", claim="c", phrasings=[phrasing], penalty=0.1, why="w", fix="f", unless=list(unless),
+    return RedFlag(id=flag_id, claim="c", phrasings=[phrasing], penalty=0.1, why="w", fix="f", unless=list(unless),
                    when="asserted", examples=[], counterparts=[])
 
 
@@ -467,6 +467,18 @@ def _raised(text: str, flag) -> bool:
     from mlsd.grader.core import find_red_flags
 
     return bool(find_red_flags(text, sentences(text), [flag]))
+
+
+def test_a_flag_whose_first_match_is_taken_is_still_raised_elsewhere():
+    from mlsd.grader.core import find_red_flags
+
+    text = "We split the rows randomly and cache the scores. Later we cache the scores for a week."
+    first, second = _flag("split randomly", flag_id="split"), _flag("cache scores", flag_id="cache")
+    raised = find_red_flags(text, sentences(text), [first, second])
+    # the first sentence is one wrong claim (the split); the cache claim is made again in the second
+    assert [(flag.id, found.sentence_index) for flag, found in raised] == [("split", 0), ("cache", 1)]
+    alone = "We split the rows randomly and cache the scores."
+    assert [f.id for f, _ in find_red_flags(alone, sentences(alone), [first, second])] == ["split"]
 
 
 def _terms(text: str) -> list[str]:

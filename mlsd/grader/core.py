@@ -471,19 +471,21 @@ def find_red_flags(answer: str, sents: list[textmod.Sentence], red_flags: list[R
     """Each red flag or pitfall the answer raises, with the match that raised it."""
     raised = []
     for flag in red_flags:
+        if any(seen.id == flag.id for seen, _ in raised):
+            continue  # a flag raised once is one claim, however many of its phrasings match
         # "split users at random for the A/B test" is right: those words give another sense
         # an entry of several words ("log loss") needs all of them, not any one ("log" alone spares nothing)
         # and its small words count too: "on top" is not "top", "late for many" is not "late"
         unless = [found for found in map(_unless_words, flag.unless) if found.terms]
         skip = frozenset(i for i, s in enumerate(sents) if any(_spares(s, entry) for entry in unless))
+        # one wrong sentence is one wrong claim: a sentence that raised a flag raises no other (a shared
+        # pitfall that says the same as a case's flag adds nothing), but this flag may be said elsewhere
+        skip |= {other.sentence_index for _, other in raised}
         if flag.when == "dismissed":
             found = match_dismissal(answer, sents, flag.phrasings, skip)
         else:
             found = match_phrasings(answer, sents, flag.phrasings, respect_negation=True, skip=skip)
-        # one wrong sentence is one wrong claim: a shared pitfall that says the same as a flag already raised adds nothing
-        # and a flag raised once is one claim, however many of its phrasings match
-        if found is not None and not any(other.sentence_index == found.sentence_index or seen.id == flag.id
-                                         for seen, other in raised):
+        if found is not None:
             raised.append((flag, found))
     return raised
 
