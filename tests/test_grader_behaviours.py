@@ -689,3 +689,18 @@ def test_negligible_waves_away_what_it_follows_and_hurt_equally_is_no_criticism(
     assert not other.red_flags
     same = grade(catalog.case("eta"), "requirements", "Late and early hurt equally, so plain MAE is the right loss.")
     assert "symmetric-cost" in {f.id for f in same.red_flags}
+
+
+@pytest.mark.parametrize("waved", ["Position bias averages out over millions of impressions, so we train on raw clicks.",
+                                   "Position bias has little effect on the ranking model.",
+                                   "The slot an ad was shown in barely matters once we have this much data, position bias washes out."])
+def test_a_verdict_of_no_effect_waves_the_concept_away(catalog, waved):
+    result = grade(catalog.case("ctr"), "model", waved)
+    assert "position-module" not in {h.id for h in result.hits}
+    assert any(f.id.endswith("position-module") or "position" in f.id for f in result.red_flags)
+
+
+def test_a_denied_verdict_of_no_effect_is_not_a_dismissal(catalog):
+    said = "Position bias does not average out with more data, so we add position as a training-only feature."
+    result = grade(catalog.case("ctr"), "model", said)
+    assert "position-module" in {h.id for h in result.hits} and not result.red_flags

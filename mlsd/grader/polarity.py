@@ -39,6 +39,10 @@ _SUBJECTS = frozenset("i we you they he she it just simply mostly largely safely
 DISMISS_WORDS = frozenset("irrelevant unnecessary overkill pointless ignore ignored ignoring unrelated skip skipping negligible".split())
 # "skip-above" clicks and a "skip rate" are things, not decisions to leave something out
 _SKIP_AS_NOUN = frozenset("above below rate rates ahead next".split())
+# "averages out", "evens out", "washes out"; "little effect", "barely matters", "hardly changes"
+_NO_EFFECT_VERBS = frozenset("averages average evens even washes wash".split())
+_SCARCELY = frozenset("little barely hardly scarcely minimal tiny".split())
+_EFFECT_WORDS = ("effect", "impact", "differen", "matter", "change", "affect", "influence", "move")
 _CONDITIONS = frozenset("when if whenever unless during under once".split())
 # "skip the last few months", "skip the most recent week": choosing which data to use, not leaving an idea out
 _SKIP_SELECTS = frozenset("last latest recent newest most first final oldest earliest".split())
@@ -250,6 +254,13 @@ def is_dismissed(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
 
     if any(near_dismiss_word(i) for i in range(max(begin, first - 4), min(finish, last + 4) + 1)):
         return True
+    # "position bias averages out", "drift has little effect on the score", "seasonality barely
+    # matters": a verdict of no effect said after what it judges, in the same clause
+    for i in range(last + 1, min(finish, last + 5)):
+        a, b = toks[i].raw, toks[i + 1].raw
+        if (a in _NO_EFFECT_VERBS and b == "out" or a in _SCARCELY and b.startswith(_EFFECT_WORDS)) \
+                and not any(_is_denial(t) for t in toks[max(last + 1, i - 2) : i]):  # "does not average out"
+            return True
     # "leakage: handled automatically by the tooling", "drift is taken care of by the platform":
     # a hard problem declared solved by something else, with nothing said about how
     after = [t.raw for t in toks[last + 1 : min(finish, last + 6) + 1]]
