@@ -51,3 +51,12 @@ def test_no_unknown_lab_ids():
 
 def test_case_ids_are_fixed(catalog):
     assert set(FIRST_CASES) <= set(CASES) <= set(catalog.cases)
+
+
+def test_a_repeated_phrasing_or_unless_entry_is_reported():
+    from mlsd.content.checks import repeated_entries
+    from mlsd.content.schema import RedFlag
+
+    flag = RedFlag(id="f", claim="c", phrasings=["split randomly", "random split", "split randomly"], penalty=0.1,
+                   why="w", fix="x", unless=["time", "time"], when="asserted", examples=[], counterparts=[])
+    assert repeated_entries(flag) == ["f: phrasings repeats 'split randomly'", "f: unless repeats 'time'"]

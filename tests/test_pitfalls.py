@@ -92,3 +92,9 @@ def test_an_id_raised_by_two_sentences_counts_once():
             "and a random 80/20 for the test set.")
     raised = [f.id for f in grade(case, "data", text).red_flags]
     assert raised.count("random-split") == 1
+
+
+def test_no_pitfall_lists_an_entry_twice():
+    from mlsd.content.checks import repeated_entries
+
+    assert [problem for pitfall in pitfalls.library() for problem in repeated_entries(pitfall)] == []

@@ -93,6 +93,21 @@ def numbers_and_boxes_problems(case: Case) -> dict[str, list[str]]:
     return found
 
 
+_LISTED_FIELDS = ("phrasings", "unless", "examples", "counterparts")
+
+
+def repeated_entries(item) -> list[str]:
+    """A concept's, red flag's or pitfall's list entries given twice: each is matched or tested
+    again for nothing (a drill that appends phrasings can repeat one)."""
+    problems = []
+    for name in _LISTED_FIELDS:
+        entries = getattr(item, name, ())
+        repeated = sorted({entry for entry in entries if entries.count(entry) > 1})
+        if repeated:
+            problems.append(f"{item.id}: {name} repeats {', '.join(repr(e) for e in repeated)}")
+    return problems
+
+
 def check_case(case: Case, level: str = "senior") -> list[StepCheck]:
     results: list[StepCheck] = []
     extra = numbers_and_boxes_problems(case)
@@ -109,6 +124,8 @@ def check_case(case: Case, level: str = "senior") -> list[StepCheck]:
         levels = {c.level for c in step.rubric.concepts}
         if levels != set(LEVELS):
             problems.append(f"concepts should span {', '.join(LEVELS)} (has {', '.join(sorted(levels))})")
+        for item in (*step.rubric.concepts, *step.rubric.red_flags):
+            problems.extend(repeated_entries(item))
         words = len(step.model_answer.split())
         if not 150 <= words <= 350:
             problems.append(f"model answer has {words} words (want 150-350)")
