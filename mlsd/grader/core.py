@@ -470,23 +470,30 @@ def _said_together(sentence: textmod.Sentence, terms: tuple[str, ...]) -> bool:
 def find_red_flags(answer: str, sents: list[textmod.Sentence], red_flags: list[RedFlag]) -> list[tuple[RedFlag, _Match]]:
     """Each red flag or pitfall the answer raises, with the match that raised it."""
     raised = []
+    raised_ids: set[str] = set()
+    taken: set[int] = set()  # sentences that raised a flag
+    everything = textmod.all_terms(sents)
     for flag in red_flags:
-        if any(seen.id == flag.id for seen, _ in raised):
+        if flag.id in raised_ids:
             continue  # a flag raised once is one claim, however many of its phrasings match
+        if not any(textmod.phrase_term_set(p) <= everything for p in flag.phrasings):
+            continue  # no phrasing can match: its unless words need not be looked for
         # "split users at random for the A/B test" is right: those words give another sense
         # an entry of several words ("log loss") needs all of them, not any one ("log" alone spares nothing)
         # and its small words count too: "on top" is not "top", "late for many" is not "late"
         unless = [found for found in map(_unless_words, flag.unless) if found.terms]
-        skip = frozenset(i for i, s in enumerate(sents) if any(_spares(s, entry) for entry in unless))
         # one wrong sentence is one wrong claim: a sentence that raised a flag raises no other (a shared
         # pitfall that says the same as a case's flag adds nothing), but this flag may be said elsewhere
-        skip |= {other.sentence_index for _, other in raised}
+        skip = frozenset(i for i, s in enumerate(sents)
+                         if i in taken or any(_spares(s, entry) for entry in unless))
         if flag.when == "dismissed":
             found = match_dismissal(answer, sents, flag.phrasings, skip)
         else:
             found = match_phrasings(answer, sents, flag.phrasings, respect_negation=True, skip=skip)
         if found is not None:
             raised.append((flag, found))
+            raised_ids.add(flag.id)
+            taken.add(found.sentence_index)
     return raised
 
 
