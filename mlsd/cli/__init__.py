@@ -345,6 +345,9 @@ def main(argv: list[str] | None = None) -> None:
 
     if hasattr(signal, "SIGHUP"):
         signal.signal(signal.SIGHUP, _hangup)
+    from mlsd.tui.signals import keep_swallowed_interrupts
+
+    keep_swallowed_interrupts()
     stdout_closed, guard = streams.prepare()
     if stdout_closed:
         _print_error("standard output is closed; run mlsd with somewhere to write (a terminal, a file or a pipe)")

@@ -154,7 +154,14 @@ class Context:
                 self.editor = line_editor.choose(self.env)
 
     def read_entry(self, request):
-        """One entry of answer text (see mlsd.tui.entry): the editor, or lines from the line readers."""
+        """One entry of answer text (see mlsd.tui.entry): the editor, or lines from the line readers.
+        A Ctrl-C that Python dropped since the last entry ends this one as if pressed in it."""
+        from mlsd.tui.signals import take_swallowed_interrupt
+
+        if take_swallowed_interrupt():
+            from mlsd.tui.entry import AnswerInterrupted
+
+            raise AnswerInterrupted(request.initial)
         if self.editor is not None:
             return self.editor(request)
         from mlsd.tui.entry import read_from_lines, untimed

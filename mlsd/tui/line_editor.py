@@ -22,7 +22,7 @@ import time
 from typing import Any
 
 from mlsd.tui.entry import FINISH, AnswerInterrupted, Entry, Request, prompt_text
-from mlsd.tui.signals import terminate_as_interrupt
+from mlsd.tui.signals import take_swallowed_interrupt, terminate_as_interrupt
 
 DRAFT_EVERY = 1.0  # seconds of typing between two stored drafts
 _TICK = 0.1  # how often the editor looks at the clock
@@ -211,6 +211,9 @@ def read_entry(request: Request, plain: bool = False) -> Entry:
                 return
             if deadline is not None and time.monotonic() >= deadline:
                 done(app, Entry("timeout", buffer.text))
+                return
+            if take_swallowed_interrupt():  # a Ctrl-C dropped while the editor was being set up
+                app.exit(exception=KeyboardInterrupt())
                 return
 
     def pre_run() -> None:
