@@ -54,3 +54,32 @@ def test_a_failing_render_is_not_stored(tmp_path, monkeypatch):
     served = []
     assert helpcache.run(["--help"], lambda: served.append("rendered")) is True
     assert served == ["rendered"]  # nothing cached from the failed run
+
+
+def test_help_into_a_pipe_closed_early_exits_cleanly_and_caches_the_whole_help(tmp_path):
+    """`mlsd --help | head -2` on a cold cache: the pipe breaks mid-help; the command must neither
+    crash nor store a mangled help (click's write(b"") probe once reached the cache as bytes)."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "cache"), NO_COLOR="1", COLUMNS="80")
+    env.pop("MLSD_NO_CACHE", None)
+    shell = f"{sys.executable} -m mlsd --help | head -2 >/dev/null"
+    done = subprocess.run(["bash", "-o", "pipefail", "-c", shell], env=env, capture_output=True, text=True, timeout=60)
+    assert "Traceback" not in done.stderr, done.stderr
+    whole = subprocess.run([sys.executable, "-m", "mlsd", "--help"], env=env, capture_output=True, text=True, timeout=60)
+    fresh = subprocess.run([sys.executable, "-m", "mlsd", "--help"], env={**env, "MLSD_NO_CACHE": "1"},
+                           capture_output=True, text=True, timeout=60)
+    assert whole.returncode == 0 and whole.stdout == fresh.stdout and "practice" in whole.stdout
+
+
+def test_a_guarded_stream_refuses_bytes_like_a_text_stream():
+    import io
+
+    from mlsd.cli.streams import GuardedStream
+
+    stream = GuardedStream(io.StringIO())
+    with pytest.raises(TypeError):
+        stream.write(b"")
+    assert stream.write("text") == 4

@@ -26,7 +26,8 @@ class _Recorder:
 
     def write(self, text: str) -> int:
         written = self._stream.write(text)  # first: click probes with write(b"") and expects a TypeError
-        self.parts.append(text)
+        if isinstance(text, str):  # a stream that took the probe's bytes (a pipe's guard) kept nothing to show
+            self.parts.append(text)
         return written
 
     def __getattr__(self, name: str):  # isatty, fileno, encoding, flush: what rich asks of the file

@@ -59,6 +59,8 @@ class GuardedStream(io.TextIOBase):
             pass
 
     def write(self, text: str) -> int:
+        if not isinstance(text, str):  # as a text stream does: click probes with write(b"") to learn this
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
         if self.error is None:
             try:
                 self._stream.write(text)
