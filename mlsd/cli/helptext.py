@@ -43,6 +43,44 @@ def tidy() -> None:
     argument = getattr(core, "TyperArgument", None)
     if argument is not None and "_usage_display_name" in vars(argument):
         argument._usage_display_name = usage_name
+    for cls in (getattr(core, "TyperCommand", None), getattr(core, "TyperGroup", None)):
+        if cls is not None and "format_help" in vars(cls) and not getattr(cls.format_help, "_reflows", False):
+            cls.format_help = _reflowing(cls.format_help)
+
+
+def reflow(text: str) -> str:
+    """A docstring's paragraphs as single lines, so the terminal wraps them at its own width: typer
+    keeps the docstring's line breaks in rich mode, and a line wrapped at 100 columns in the source
+    ends ragged at 80. List items ("- ", "* ", "• ", "1. ") start a line of their own; a paragraph
+    that starts with click's "\b" is kept as written."""
+    paragraphs = []
+    for paragraph in text.split("\n\n"):
+        if paragraph.lstrip().startswith("\b"):
+            paragraphs.append(paragraph)
+            continue
+        lines: list[str] = []
+        for line in paragraph.splitlines():
+            stripped = line.strip()
+            if lines and stripped and not _LIST_ITEM.match(stripped):
+                lines[-1] += " " + stripped
+            elif stripped or not lines:
+                lines.append(line.rstrip() if _LIST_ITEM.match(stripped) else stripped)
+        paragraphs.append("\n".join(lines))
+    return "\n\n".join(paragraphs)
+
+
+_LIST_ITEM = __import__("re").compile(r"^(?:[-*•]\s|\d+[.)]\s)")
+
+
+def _reflowing(format_help):
+    def wrapped(self, ctx, formatter):
+        if self.help and not getattr(self, "_mlsd_reflowed", False):
+            self.help = reflow(__import__("inspect").cleandoc(self.help))
+            self._mlsd_reflowed = True
+        return format_help(self, ctx, formatter)
+
+    wrapped._reflows = True
+    return wrapped
 
 
 def usage_name(param) -> str:
