@@ -704,3 +704,16 @@ def test_a_denied_verdict_of_no_effect_is_not_a_dismissal(catalog):
     said = "Position bias does not average out with more data, so we add position as a training-only feature."
     result = grade(catalog.case("ctr"), "model", said)
     assert "position-module" in {h.id for h in result.hits} and not result.red_flags
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Maximize conversion and trust, i.e. the promise is kept. Then the rest.",
+     ["Maximize conversion and trust, i.e. the promise is kept.", "Then the rest."]),
+    ("Watch input drift, e.g. the share of new stores. Alert on it.",
+     ["Watch input drift, e.g. the share of new stores.", "Alert on it."]),
+    ("Log bids, positions, etc. so the auction can be replayed.", ["Log bids, positions, etc. so the auction can be replayed."]),
+    ("We log bids, positions, etc. Then we train.", ["We log bids, positions, etc.", "Then we train."]),
+    ("Compare the ranker vs. the baseline online.", ["Compare the ranker vs. the baseline online."]),
+])
+def test_an_abbreviation_does_not_end_a_sentence(text, expected):
+    assert [s.text for s in sentences(text)] == expected

@@ -279,6 +279,21 @@ _LIST_START = re.compile(r"^\s*(?:[-*\u2022>#]|\d+[.)])\s*")
 _PUNCT_BREAK = re.compile(r"(?<![\s(]\d[.])(?<![\s(]\d\d[.])(?<!^\d[.])(?<!^\d\d[.])(?<=[.!?;])\s+", re.MULTILINE)
 
 
+# "e.g." and "i.e." lead into the rest of their sentence ("maximize conversion and trust, i.e. the
+# promise is kept"); "etc." and "approx." do when a lower-case word follows
+_LEADING_ABBREVIATIONS = frozenset({"e.g.", "i.e.", "eg.", "ie.", "cf.", "vs.", "viz."})
+_ABBREVIATIONS = _LEADING_ABBREVIATIONS | {"etc.", "approx.", "incl.", "esp.", "resp.", "min.", "max.", "avg."}
+
+
+def _after_abbreviation(text: str, end: int, next_start: int) -> bool:
+    """True when the punctuation before `end` closes an abbreviation that does not end the sentence."""
+    word = text[max(0, end - 8):end].split()[-1:] or [""]
+    word = word[0].lstrip("([\"'").lower()
+    if word in _LEADING_ABBREVIATIONS:
+        return True
+    return word in _ABBREVIATIONS and next_start < len(text) and text[next_start].islower()
+
+
 def _segments(text: str) -> list[tuple[int, int]]:
     """Character spans of sentences and list items.
 
@@ -312,6 +327,8 @@ def _segments(text: str) -> list[tuple[int, int]]:
     for lo, hi in spans:
         piece_start = lo
         for match in _PUNCT_BREAK.finditer(text, lo, hi):
+            if _after_abbreviation(text, match.start(), match.end()):
+                continue
             out.append((piece_start, match.start()))
             piece_start = match.end()
         out.append((piece_start, hi))
