@@ -8,12 +8,13 @@ split" does not raise the random-split flag).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 from mlsd.grader import text as textmod
-from mlsd.grader import memo, soft, tone
+from mlsd.grader import claim_model, memo, soft, tone
 from mlsd.grader.polarity import is_dismissed, is_negated, is_wished
 from mlsd.content.schema import LEVELS, Case, Concept, RedFlag, Rubric
 
@@ -109,7 +110,8 @@ class Grade:
             "score": round(self.score, 4),
             "hit": [{"id": h.id, "evidence": h.evidence} for h in self.hits],
             "missed": [{"id": m.id, "hint": m.hint, "why": m.why} for m in self.misses],
-            "red_flags": [{"id": f.id, "evidence": f.evidence, "why": f.why, "fix": f.fix, "penalty": f.penalty}
+            "red_flags": [{"id": f.id, "claim": f.claim, "evidence": f.evidence, "why": f.why, "fix": f.fix,
+                           "penalty": f.penalty}
                           for f in self.red_flags],
             "advice": self.advice,
             "breakdown": [{"part": p.label, "detail": p.detail, "score": round(p.score, 4)} for p in self.breakdown],
@@ -574,7 +576,7 @@ def rubric_vocabulary(rubric: Rubric) -> frozenset[str]:
 def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: str = DEFAULT_LEVEL,
                  topic_check=None, relevance=None, red_flags: list[RedFlag] | None = None,
                  context: tuple[Rubric, ...] = (), known_terms: frozenset[str] = frozenset(),
-                 specificity=None) -> Grade:
+                 specificity=None, claim_reader=None) -> Grade:
     """Score one answer against a rubric.
 
     score = max(coverage x shape, engagement) - penalties, capped by wrong claims and when off-topic, where coverage
@@ -583,6 +585,8 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
     depth and reasons given, and penalties come from red flags and concepts
     waved away ("latency isn't a concern"), and engagement is a small credit for
     prose about the step's subject in general terms (see topic.step_relevance).
+    claim_reader(Sentence, flag ids) -> (flag id, probability) or None: the learned model's reading
+    of a sentence no phrasing flagged (see claim_model); what it finds costs a little and caps nothing.
     """
     if level not in LEVELS:
         raise ValueError(f"unknown level {level!r}; expected one of {', '.join(LEVELS)}")
@@ -601,9 +605,11 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
     credit: dict[str, float] = {}
     dismissed: list[tuple[Concept, str]] = []
     by_sentence: dict[int, list[Concept]] = {}
+    waved_sentences: set[int] = set()
     flags: list[RaisedFlag] = []
     wrong_sentences: set[int] = set()
-    for flag, found in find_red_flags(answer, sents, rubric.red_flags if red_flags is None else red_flags):
+    step_flags = rubric.red_flags if red_flags is None else red_flags
+    for flag, found in find_red_flags(answer, sents, step_flags):
         flags.append(_raised(flag, found.evidence))
         wrong_sentences.add(found.sentence_index)
     # a sentence that makes a wrong claim earns no credit for the words it uses, and nor does one
@@ -621,6 +627,7 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
             misses.append(_miss(concept, level))
             if found is not None:
                 dismissed.append((concept, found.evidence))
+                waved_sentences.add(found.sentence_index)
         else:
             hits.append(Hit(concept.id, concept.label, found.evidence, concept.level, concept.weight))
             credit[concept.id] = found.quality
@@ -641,6 +648,18 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
         by_sentence.setdefault(index, []).append(concept)
     # one sentence can say something about two or three things, not eight:
     # concepts beyond that in the same sentence were listed, not discussed
+    if claim_reader is not None:
+        # last, so that a phrasing's flag or a concept waved away is what a sentence is read as first
+        for flag, index in _likely_flags(sents, step_flags, wrong_sentences | waved_sentences,
+                                         {f.id for f in flags}, claim_reader):
+            sentence = sents[index]
+            flags.append(RaisedFlag(claim_model.PREFIX + flag.id, f"Likely wrong: {flag.claim}",
+                                    _evidence(answer, sentence, (0, len(sentence.tokens) - 1)), flag.why,
+                                    claim_model.PENALTY, flag.fix))
+            for concept in by_sentence.pop(index, []):  # a sentence read as wrong earns nothing for its words
+                hits[:] = [h for h in hits if h.id != concept.id]
+                credit.pop(concept.id, None)
+                misses.append(_miss(concept, level))
     for crowded in by_sentence.values():
         for concept in sorted(crowded, key=lambda c: -c.weight)[CONCEPTS_PER_SENTENCE:]:
             credit[concept.id] *= LISTED_CREDIT
@@ -690,7 +709,8 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
         parts.append(ScorePart("red flag", f"- {round(flag.penalty * 100)} pts: {flag.claim}", score))
     # an interviewer who hears a confident wrong claim does not pass the step on coverage alone,
     # and two or three of them sink it, however much else was said
-    claims = sum(1 for flag in flags if not flag.id.startswith("dismissed-"))
+    # (not a concept waved away, nor the model's reading of a sentence: neither is as sure as a phrasing)
+    claims = sum(1 for flag in flags if not flag.id.startswith(("dismissed-", claim_model.PREFIX)))
     if claims:
         cap = WRONG_CLAIM_CAPS[min(claims, len(WRONG_CLAIM_CAPS)) - 1]
         if score > cap:
@@ -733,6 +753,22 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
                  notes, parts)
 
 
+def _likely_flags(sents: list[textmod.Sentence], step_flags: list[RedFlag], taken: set[int], raised: set[str],
+                  claim_reader) -> list[tuple[RedFlag, int]]:
+    """Flags the learned model reads in sentences no phrasing flagged, one sentence and one flag at a time."""
+    by_id = {flag.id: flag for flag in step_flags}
+    open_ids = frozenset(by_id) - raised
+    found = []
+    for index, sentence in enumerate(sents):
+        if index in taken or not open_ids or not sentence.tokens:
+            continue
+        reading = claim_reader(sentence, open_ids)
+        if reading is not None:
+            found.append((by_id[reading[0]], index))
+            open_ids -= {reading[0]}
+    return found
+
+
 def lower_first(label: str) -> str:
     """'Latency budget' -> 'latency budget', but 'CTR drift' and 'PR-AUC' keep their case."""
     if len(label) > 1 and label[0].isupper() and label[1].islower():
@@ -765,8 +801,9 @@ def grade(case: Case, step_id: str, text: str, level: str = DEFAULT_LEVEL) -> Gr
     known = memo.by_identity(_KNOWN, (topics,), lambda: frozenset(topics.idf)) if topics else frozenset()
     memo.by_identity(_SEEDED, (case,), lambda: _seed_from_cache(case))
     specificity = (lambda sid, answer: topics.similarities(sid, answer).get(case.id, 0.0)) if topics else None
+    reader = functools.partial(claim_model.likely_flag, case.id) if claim_model.has_model(case.id) else None
     result = grade_rubric(case.id, step_id, step.rubric, text, level, topic_check=check, relevance=relevance,
-                          specificity=specificity,
+                          specificity=specificity, claim_reader=reader,
                           red_flags=pitfalls.for_step(step.rubric, step_id), context=_case_rubrics(case),
                           known_terms=known)
     if case.architecture is not None and case.architecture.step == step_id:

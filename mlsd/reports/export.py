@@ -24,6 +24,7 @@ from typing import Any, Callable
 
 from mlsd import paths
 from mlsd.grader.architecture import export_view as sketch_view, reference_view
+from mlsd.grader import claim_model
 from mlsd.errors import UserError
 from mlsd.labs.base import format_value
 from mlsd.content.schema import LEVELS, Case, Framework
@@ -148,8 +149,11 @@ def _grade_view(case: Case | None, step_id: str, level: str, grade: dict | None)
         (missed if concept is None or _level_expected(concept.level, level) else next_level).append(item)
     red_flags = []
     for raised in grade.get("red_flags", []):
-        flag = flags.get(raised.get("id"))
-        red_flags.append({"id": raised.get("id"), "claim": flag.claim if flag else raised.get("id"),
+        raised_id = str(raised.get("id", ""))
+        # a flag the learned model read ("likely-ID") explains itself with ID's why and fix
+        flag = flags.get(raised_id) or flags.get(raised_id.removeprefix(claim_model.PREFIX))
+        claim = raised.get("claim") or (flag.claim if flag else raised_id)  # grades stored before the claim was kept
+        red_flags.append({"id": raised_id, "claim": claim,
                           "evidence": raised.get("evidence", ""), "why": raised.get("why") or (flag.why if flag else ""),
                           "penalty": raised.get("penalty"),
                           "fix": raised.get("fix") or (getattr(flag, "fix", "") if flag else ""),

@@ -1,0 +1,235 @@
+"""Train the learned wrong-claim model the grader ships (mlsd/grader/claim_model.py).
+
+    python benchmarks/train_claim_model.py            # train, report, write mlsd/grader/data/claim_model/<case>.json.gz
+    python benchmarks/train_claim_model.py --check    # exit 1 when the shipped model is stale
+
+Per case, one multinomial logistic regression over `claim_model.features` of a sentence; classes
+are the case's red-flag ids (its own and the shared pitfalls it inherits) and "ok". Training lines:
+
+- a flag's phrasings and examples (its class); its counterparts (ok);
+- W lines (its class) and C lines (ok, weighing HARD_NEGATIVE_WEIGHT; counterparts COUNTERPART_WEIGHT) in
+  `benchmarks/data/drill_lines/*_red_flag_lines*.txt`;
+- each concept's hint and why, each flag's fix and each step's model answer (ok);
+- every concept phrasing and drill concept line, vague lines included (ok): a correct statement
+  of a concept must not read as a wrong claim.
+
+Lines held out of the drills (see SPLITS and `drill_lines/README.md`; and the plain-English 5th of
+each concept's six round-3 lines) are held out here too, and this script reports the model on them. Weights under PRUNE are dropped: the file stays small and the
+probabilities move by less than a point.
+
+The model records a fingerprint of its training lines and their features; `--check` (and a test)
+recomputes it, so content or tokenizer changes that leave the model stale are caught.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from mlsd.content import pitfalls  # noqa: E402
+from mlsd.content.loader import load_catalog  # noqa: E402
+from mlsd.grader import claim_model  # noqa: E402
+from mlsd.grader import text as textmod  # noqa: E402
+
+LINES = ROOT / "benchmarks" / "data" / "drill_lines"
+CASES = ("ctr", "eta", "fraud", "recs", "search")
+# which of a flag's W and C lines (0-based, in the order written) were held out, per file kind:
+# sixth session (6 W, 4 C): W 2 and 5, C 3 and 4; seventh (6 W, 6 C): the spoken and plain-English
+# W lines (3 and 5) and the C lines that name the wrong practice to reject it and say it plainly (2 and 5)
+SIXTH, SEVENTH = ({1, 4}, {2, 3}), ({2, 4}, {1, 4})
+SPLITS = {"ctr_red_flag_lines.txt": SIXTH, "fraud_red_flag_lines.txt": SIXTH, "shared_red_flag_lines.txt": SIXTH,
+          **{f"{name}_red_flag_lines_r2.txt": SEVENTH for name in (*("ctr", "eta", "fraud", "recs", "search"), "shared")}}
+HELD_CONCEPT = 4  # the plain-English line, 5th of each concept's six in *_concept_lines_r3.txt
+C_REG = 2.0
+MIN_LINES = 2
+HARD_NEGATIVE_WEIGHT = 2.0  # C lines are written to share their W lines' words: the contrast to learn
+COUNTERPART_WEIGHT = 5.0  # a flag's counterparts are the content's own promise: each raises nothing
+PRUNE = 0.2
+
+
+def flag_lines(path: Path, split: tuple[set[int], set[int]] | None):
+    """(flag id, "W" or "C", sentence, held out?) for each line of a red-flag lines file."""
+    held_w, held_c = split or (set(), set())
+    flag, seen = None, {"W": 0, "C": 0}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            flag, seen = line[3:].split()[0], {"W": 0, "C": 0}
+        elif line[:2] in ("W:", "C:") and flag:
+            kind = line[0]
+            held = seen[kind] in (held_w if kind == "W" else held_c)
+            seen[kind] += 1
+            yield flag, kind, line[2:].strip(), held
+
+
+def concept_lines(path: Path, split: bool):
+    """(concept id or "-", sentence, held out?) for each `STEP | CONCEPT | sentence` line."""
+    position: dict[str, int] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = [p.strip() for p in line.split("|")]
+        if len(parts) != 3 or not parts[2]:
+            continue
+        concept = parts[1]
+        n = position.get(concept, 0)
+        position[concept] = n + 1
+        yield concept, parts[2], split and concept != "-" and n % 6 == HELD_CONCEPT
+
+
+_HARD_NEGATIVES: dict[str, set[str]] = {}  # per case: the C lines among its training lines
+_COUNTERPARTS: dict[str, set[str]] = {}  # per case: its flags' counterparts
+
+
+def training_lines(case_id: str, catalog) -> tuple[list[tuple[str, str]], list[tuple[str, str, str]]]:
+    """(train, held out) for one case: (sentence, class) and (sentence, class, file it came from)."""
+    case = catalog.case(case_id)
+    train: list[tuple[str, str]] = []
+    hard = _HARD_NEGATIVES.setdefault(case_id, set())
+    counterparts = _COUNTERPARTS.setdefault(case_id, set())
+    held: list[tuple[str, str, str]] = []
+    ids: set[str] = set()
+    for step_id, step in case.steps.items():
+        for flag in pitfalls.for_step(step.rubric, step_id):
+            ids.add(flag.id)
+            train += [(t, flag.id) for t in (*flag.examples, *flag.phrasings)]
+            train += [(t, claim_model.OK) for t in (*flag.counterparts, flag.fix) if t]
+            counterparts.update(flag.counterparts)
+        # a shared pitfall's counterparts stay correct where a case flag of the same id replaces it
+        for pitfall in pitfalls.library():
+            if (not pitfall.steps or step_id in pitfall.steps) and pitfall.id not in step.rubric.pitfalls_off:
+                train += [(t, claim_model.OK) for t in pitfall.counterparts]
+                counterparts.update(pitfall.counterparts)
+        for concept in step.rubric.concepts:
+            train += [(t, claim_model.OK) for t in (*concept.phrasings, concept.hint, concept.why) if t]
+        # the model answer states the step's ideas correctly, one sentence at a time
+        train += [(s.text, claim_model.OK) for s in textmod.sentences(step.model_answer or "") if s.tokens]
+    for name in (f"{case_id}_red_flag_lines.txt", "shared_red_flag_lines.txt",
+                 f"{case_id}_red_flag_lines_r2.txt", "shared_red_flag_lines_r2.txt"):
+        path = LINES / name
+        if not path.exists():
+            continue
+        for flag_id, kind, sentence, is_held in flag_lines(path, SPLITS.get(name)):
+            if flag_id in ids:
+                label = flag_id if kind == "W" else claim_model.OK
+                if is_held:
+                    held.append((sentence, label, name))
+                else:
+                    train.append((sentence, label))
+                    if kind == "C":
+                        hard.add(sentence)
+    for name, split in ((f"{case_id}_concept_lines.txt", False), (f"{case_id}_concept_lines_r3.txt", True),
+                        (f"{case_id}_plain_lines.txt", False)):
+        path = LINES / name
+        if path.exists():
+            for _, sentence, is_held in concept_lines(path, split):
+                held.append((sentence, claim_model.OK, name)) if is_held else train.append((sentence, claim_model.OK))
+    return sorted(set(train)), held
+
+
+def fingerprint(lines: list[tuple[str, str]]) -> str:
+    digest = hashlib.sha256()
+    for sentence, label in lines:
+        digest.update(f"{label}\t{' '.join(sorted(claim_model.features(sentence)))}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+def fit(lines: list[tuple[str, str]], hard: set[str], counterparts: set[str]) -> dict:
+    import numpy as np
+    from scipy.sparse import csr_matrix
+    from sklearn.linear_model import LogisticRegression
+
+    rows = [claim_model.features(s) for s, _ in lines]
+    counts: dict[str, int] = {}
+    for fs in rows:
+        for f in fs:
+            counts[f] = counts.get(f, 0) + 1
+    # a feature seen in one training line only is that line's, not a way claims are said
+    vocab = {f: i for i, f in enumerate(sorted(f for f, n in counts.items() if n >= MIN_LINES))}
+    rows = [[f for f in fs if f in vocab] for fs in rows]
+    indptr, indices = [0], []
+    for fs in rows:
+        indices += sorted(vocab[f] for f in fs)
+        indptr.append(len(indices))
+    matrix = csr_matrix((np.ones(len(indices), dtype=np.float64), indices, indptr), shape=(len(rows), len(vocab)))
+    model = LogisticRegression(C=C_REG, max_iter=5000)
+    model.fit(matrix, [label for _, label in lines],
+              sample_weight=[COUNTERPART_WEIGHT if sentence in counterparts else
+                             HARD_NEGATIVE_WEIGHT if sentence in hard else 1.0 for sentence, _ in lines])
+    classes = [str(c) for c in model.classes_]
+    weights: dict[str, list[list[float]]] = {}
+    for feature, column in vocab.items():
+        # softmax ignores a shift that adds the same to every class: centred on the median, a feature's
+        # weight is near 0 for the many classes it says nothing about, and those are dropped
+        centred = model.coef_[:, column] - np.median(model.coef_[:, column])
+        kept = [[k, round(float(w), 2)] for k, w in enumerate(centred) if abs(w) >= PRUNE]
+        if kept:
+            weights[feature] = kept
+    return {"classes": classes, "intercept": [round(float(b), 3) for b in model.intercept_], "weights": weights}
+
+
+def report(case_id: str, held: list[tuple[str, str, str]]) -> list[str]:
+    """Per file of held-out lines: wrong lines read as their flag (or one making the same claim in
+    that step), correct lines left alone."""
+    catalog = load_catalog()
+    case = catalog.case(case_id)
+    steps_of: dict[str, list[frozenset[str]]] = {}
+    for step_id, step in case.steps.items():
+        ids = frozenset(f.id for f in pitfalls.for_step(step.rubric, step_id))
+        for flag_id in ids:
+            steps_of.setdefault(flag_id, []).append(ids)
+    everything = frozenset(claim_model.load(case_id)["classes"])
+    lines = []
+    for name in sorted({source for _, _, source in held}):
+        wrong = [(s, c) for s, c, source in held if source == name and c != claim_model.OK]
+        right = [s for s, c, source in held if source == name and c == claim_model.OK]
+        # a wrong line is judged in a step its flag belongs to; a correct line against every flag
+        caught = sum(1 for s, c in wrong
+                     if any(claim_model.likely_flag(case_id, s, ids) is not None for ids in steps_of.get(c, [])))
+        clean = sum(1 for s in right if claim_model.likely_flag(case_id, s, everything) is None)
+        lines.append(f"{case_id} {name}: held-out wrong lines caught {caught}/{len(wrong)}, "
+                     f"correct lines clean {clean}/{len(right)}")
+    return lines
+
+
+def stale_cases(catalog) -> list[str]:
+    """Cases whose shipped model was not trained on today's lines and features."""
+    stale = []
+    for case_id in CASES:
+        model = claim_model.load(case_id)
+        if model is None or model.get("fingerprint") != fingerprint(training_lines(case_id, catalog)[0]):
+            stale.append(case_id)
+    return stale
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="only say whether the shipped model is stale")
+    args = parser.parse_args()
+    catalog = load_catalog()
+    if args.check:
+        stale = stale_cases(catalog)
+        print("stale: " + ", ".join(stale) + " (run python benchmarks/train_claim_model.py)" if stale else "up to date")
+        return 1 if stale else 0
+    claim_model.MODEL_DIR.mkdir(parents=True, exist_ok=True)
+    for case_id in CASES:
+        started = time.monotonic()
+        train, held = training_lines(case_id, catalog)
+        model = {"fingerprint": fingerprint(train), **fit(train, _HARD_NEGATIVES[case_id], _COUNTERPARTS[case_id])}
+        body = json.dumps(model, separators=(",", ":"), sort_keys=True).encode()
+        claim_model.model_file(case_id).write_bytes(gzip.compress(body, 9, mtime=0))
+        claim_model.load.cache_clear()
+        print(f"{case_id}: {len(train)} lines, {len(model['classes']) - 1} flags, {len(model['weights'])} features, "
+              f"{claim_model.model_file(case_id).stat().st_size // 1024} KB, {time.monotonic() - started:.0f} s")
+        for line in report(case_id, held):
+            print("  " + line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

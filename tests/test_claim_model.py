@@ -1,0 +1,163 @@
+"""The learned wrong-claim model (mlsd.grader.claim_model): how it reads a sentence, how a grade
+uses what it reads, and that the shipped weights were trained on today's content."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mlsd.content.loader import load_catalog
+from mlsd.content.schema import Rubric
+from mlsd.grader import claim_model, grade
+from mlsd.grader.core import WRONG_CLAIM_CAPS, grade_rubric
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+# ------------------------------------------------------------------ features
+
+
+def test_a_negated_clause_reads_apart_from_the_same_words_asserted():
+    said = claim_model.features("calibration matters for the auction")
+    denied = claim_model.features("calibration doesn't matter for the auction")
+    assert "neg_matter" in denied and "neg_matter" not in said
+    assert "neg_auction" in denied  # to the end of the clause
+
+
+def test_a_negation_ends_at_the_clause_and_bigrams_do_not_cross_it():
+    found = claim_model.features("we never split at random, we split by time")
+    assert "neg_random" in found and "neg_time" not in found
+    assert "random_we" not in found and "random" in found and "split_time" in found
+
+
+def test_kept_small_words_count_and_other_stopwords_do_not():
+    found = claim_model.features("only the order of the ads matters")
+    assert "only" in found and "the" not in found and "only_order" in found
+
+
+# ------------------------------------------------------------------ scoring a sentence
+
+
+def _model(tmp_path, monkeypatch, model: dict) -> None:
+    folder = tmp_path / "claim_model"
+    folder.mkdir()
+    (folder / "toy.json.gz").write_bytes(gzip.compress(json.dumps(model).encode()))
+    monkeypatch.setattr(claim_model, "MODEL_DIR", folder)
+    claim_model.load.cache_clear()
+
+
+@pytest.fixture
+def toy_model(tmp_path, monkeypatch):
+    # two flags that make the same claim in other words, and "ok"
+    _model(tmp_path, monkeypatch, {"classes": ["ok", "order-only", "ranking-only"], "intercept": [2.0, 0.0, 0.0],
+                                    "weights": {"order": [[1, 4.0], [2, 4.0]], "calibr": [[0, 3.0]]}})
+    yield
+    claim_model.load.cache_clear()
+
+
+def test_flags_that_make_one_claim_add_up(toy_model):
+    # alone each has about 47%: together the sentence is wrong with about 94%
+    flag, probability = claim_model.likely_flag("toy", "the order", frozenset({"order-only", "ranking-only"}))
+    assert flag in {"order-only", "ranking-only"} and probability > claim_model.THRESHOLD
+    alone = claim_model.likely_flag("toy", "the order", frozenset({"order-only"}))
+    assert alone is None  # the other flag belongs to another step: its share does not count here
+
+
+def test_a_sentence_the_model_reads_as_ok_raises_nothing(toy_model):
+    assert claim_model.likely_flag("toy", "the order needs calibration", frozenset({"order-only", "ranking-only"})) is None
+
+
+def test_no_model_or_an_unreadable_one_reads_nothing(tmp_path, monkeypatch):
+    assert claim_model.likely_flag("no-such-case", "anything", frozenset({"x"})) is None
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    (folder / "toy.json.gz").write_bytes(b"not gzip at all")
+    monkeypatch.setattr(claim_model, "MODEL_DIR", folder)
+    claim_model.load.cache_clear()
+    try:
+        assert not claim_model.has_model("toy") and claim_model.likely_flag("toy", "x", frozenset({"x"})) is None
+        assert not claim_model.has_model("../toy")
+    finally:
+        claim_model.load.cache_clear()
+
+
+# ------------------------------------------------------------------ in a grade
+
+
+def _rubric() -> Rubric:
+    return Rubric.model_validate({
+        "concepts": [{"id": "split", "label": "Out-of-time split", "weight": 1, "level": "mid",
+                      "phrasings": ["split by time"], "why": "w"},
+                     {"id": "calib", "label": "Calibration", "weight": 1, "level": "mid",
+                      "phrasings": ["calibration"], "why": "w"}],
+        "red_flags": [{"id": "random-split", "claim": "A random split is fine.", "phrasings": ["shuffle rows"],
+                       "penalty": 0.2, "why": "It leaks the future.", "fix": "Split by time."}],
+    })
+
+
+def _reader(wrong_words: str):
+    def read(sentence: str, allowed: frozenset[str]):
+        return ("random-split", 0.9) if wrong_words in sentence.text and "random-split" in allowed else None
+    return read
+
+
+def test_a_sentence_read_as_wrong_costs_a_little_names_itself_and_caps_nothing():
+    text = "We split by time so nothing leaks. Calibration is tracked daily."
+    clean = grade_rubric("toy", "data", _rubric(), text)
+    read = grade_rubric("toy", "data", _rubric(), text, claim_reader=_reader("Calibration is tracked"))
+    [flag] = read.red_flags
+    assert flag.id == claim_model.PREFIX + "random-split" and flag.claim.startswith("Likely wrong: ")
+    assert flag.penalty == claim_model.PENALTY and flag.fix == "Split by time." and "Calibration" in flag.evidence
+    assert "calib" not in {h.id for h in read.hits}  # the sentence read as wrong earns nothing
+    assert "calib" in {m.id for m in read.misses}
+    assert read.score < clean.score
+    assert read.score > WRONG_CLAIM_CAPS[0] or clean.score - flag.penalty <= WRONG_CLAIM_CAPS[0]
+    assert not any(p.label == "cap" for p in read.breakdown)
+
+
+def test_a_phrasing_flag_is_read_first_and_the_model_does_not_add_the_same_flag():
+    text = "We shuffle rows and hold out a fifth. We shuffle rows again later."
+    result = grade_rubric("toy", "data", _rubric(), text, claim_reader=_reader("shuffle"))
+    assert [f.id for f in result.red_flags] == ["random-split"]
+
+
+def test_the_json_of_a_grade_keeps_each_flag_claim():
+    result = grade_rubric("toy", "data", _rubric(), "We split by time. Calibration is tracked.",
+                          claim_reader=_reader("Calibration"))
+    [flag] = result.to_json()["red_flags"]
+    assert flag["id"].startswith(claim_model.PREFIX) and flag["claim"].startswith("Likely wrong: ")
+
+
+# ------------------------------------------------------------------ the shipped models
+
+
+@pytest.mark.parametrize("case_id", ["ctr", "eta", "fraud", "recs", "search"])
+def test_every_graded_case_ships_a_model(case_id):
+    assert claim_model.has_model(case_id)
+
+
+def test_the_shipped_models_were_trained_on_todays_content():
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "train_claim_model.py"), "--check"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, f"{done.stdout}{done.stderr}: run python benchmarks/train_claim_model.py"
+
+
+def test_the_ctr_model_reads_a_random_split_said_plainly_and_not_its_fix():
+    case = load_catalog().case("ctr")
+    wrong = grade(case, "data", "I'd just shuffle all the logged impressions and keep a random 20% of them to test on.")
+    right = grade(case, "data", "I'd train on the first three weeks of logs and test on the week after them.")
+    assert any(f.id.endswith("random-split") for f in wrong.red_flags)
+    assert not right.red_flags
+
+
+def test_a_split_sentence_gives_the_features_its_text_gives():
+    from mlsd.grader.text import sentences
+
+    answer = "Intro first. Then we don't split at random, since it leaks; we split by time."
+    second = sentences(answer)[1]
+    assert claim_model.features(second.text, second.tokens, second.start) == claim_model.features(second.text)
