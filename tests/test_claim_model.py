@@ -161,3 +161,10 @@ def test_a_split_sentence_gives_the_features_its_text_gives():
     answer = "Intro first. Then we don't split at random, since it leaks; we split by time."
     second = sentences(answer)[1]
     assert claim_model.features(second.text, second.tokens, second.start) == claim_model.features(second.text)
+
+
+def test_the_advice_for_a_likely_flag_quotes_the_sentence_and_the_plain_claim():
+    result = grade_rubric("toy", "data", _rubric(), "We split by time. Calibration is tracked.",
+                          claim_reader=_reader("Calibration"))
+    assert result.advice.startswith('"Calibration is tracked." reads like a known mistake, "A random split is fine":')
+    assert claim_model.LABEL not in result.advice

@@ -24,6 +24,7 @@ from mlsd.grader import text as textmod
 
 MODEL_DIR = Path(__file__).with_name("data") / "claim_model"  # <case>.json.gz, one per case
 PREFIX = "likely-"  # a raised flag's id: the model's reading, not a phrasing's
+LABEL = "Likely wrong: "  # before its claim, wherever it is shown
 THRESHOLD = 0.9  # the probability that the sentence makes one of the step's flags' claims (over them and "ok")
 PENALTY = 0.15
 OK = "ok"

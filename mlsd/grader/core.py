@@ -505,6 +505,9 @@ def find_red_flags(answer: str, sents: list[textmod.Sentence], red_flags: list[R
 def _advice(hits: list[Hit], misses: list[Miss], flags: list[RaisedFlag], score: float) -> str:
     if flags:
         worst = max(flags, key=lambda f: f.penalty)
+        if worst.id.startswith(claim_model.PREFIX):  # the model's reading: say which words, as less than certain
+            claim = worst.claim.removeprefix(claim_model.LABEL).rstrip(".")
+            return f"\"{worst.evidence}\" reads like a known mistake, \"{claim}\": {worst.why}"
         return f"Rethink the claim \"{worst.claim}\": {worst.why}"
     expected = [m for m in misses if m.expected]
     if expected:
@@ -653,7 +656,7 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
         for flag, index in _likely_flags(sents, step_flags, wrong_sentences | waved_sentences,
                                          {f.id for f in flags}, claim_reader):
             sentence = sents[index]
-            flags.append(RaisedFlag(claim_model.PREFIX + flag.id, f"Likely wrong: {flag.claim}",
+            flags.append(RaisedFlag(claim_model.PREFIX + flag.id, claim_model.LABEL + flag.claim,
                                     _evidence(answer, sentence, (0, len(sentence.tokens) - 1)), flag.why,
                                     claim_model.PENALTY, flag.fix))
             for concept in by_sentence.pop(index, []):  # a sentence read as wrong earns nothing for its words
