@@ -717,3 +717,18 @@ def test_a_denied_verdict_of_no_effect_is_not_a_dismissal(catalog):
 ])
 def test_an_abbreviation_does_not_end_a_sentence(text, expected):
     assert [s.text for s in sentences(text)] == expected
+
+
+@pytest.mark.parametrize("note", ["- position bias -> not an issue at our traffic, averages out",
+                                  "position bias: not needed", "position bias → irrelevant"])
+def test_a_verdict_after_an_arrow_or_colon_waves_the_concept_away(note):
+    result = grade(load_catalog().case("search"), "data", note)
+    assert "position-bias" not in {h.id for h in result.hits}
+    assert "dismissed-position-bias" in {f.id for f in result.red_flags}
+
+
+@pytest.mark.parametrize("note", ["- position bias -> corrected with IPS from randomised slots",
+                                  "position bias: no easy fix, so we randomise the top slots for 1% of traffic"])
+def test_an_arrow_or_colon_before_a_fix_is_not_a_verdict(note):
+    result = grade(load_catalog().case("search"), "data", note)
+    assert "dismissed-position-bias" not in {f.id for f in result.red_flags}
