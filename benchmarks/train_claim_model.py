@@ -44,14 +44,18 @@ CASES = ("ctr", "eta", "fraud", "recs", "search")
 # which of a flag's W and C lines (0-based, in the order written) were held out, per file kind:
 # sixth session (6 W, 4 C): W 2 and 5, C 3 and 4; seventh (6 W, 6 C): the spoken and plain-English
 # W lines (3 and 5) and the C lines that name the wrong practice to reject it and say it plainly (2 and 5)
-SIXTH, SEVENTH = ({1, 4}, {2, 3}), ({2, 4}, {1, 4})
+# (round 2); round 3 (6 W, 4 C, written as whole sentences of an answer): the whiteboard and
+# plain-English W lines (2 and 5) and the plain-English C line (3)
+SIXTH, SEVENTH, SEVENTH_R3 = ({1, 4}, {2, 3}), ({2, 4}, {1, 4}), ({1, 4}, {2})
+_ALL = ("ctr", "eta", "fraud", "recs", "search", "shared")
 SPLITS = {"ctr_red_flag_lines.txt": SIXTH, "fraud_red_flag_lines.txt": SIXTH, "shared_red_flag_lines.txt": SIXTH,
-          **{f"{name}_red_flag_lines_r2.txt": SEVENTH for name in (*("ctr", "eta", "fraud", "recs", "search"), "shared")}}
+          **{f"{name}_red_flag_lines_r2.txt": SEVENTH for name in _ALL},
+          **{f"{name}_red_flag_lines_r3.txt": SEVENTH_R3 for name in _ALL}}
 HELD_CONCEPT = 4  # the plain-English line, 5th of each concept's six in *_concept_lines_r3.txt
 C_REG = 2.0
 MIN_LINES = 2
 HARD_NEGATIVE_WEIGHT = 2.0  # C lines are written to share their W lines' words: the contrast to learn
-COUNTERPART_WEIGHT = 5.0  # a flag's counterparts are the content's own promise: each raises nothing
+COUNTERPART_WEIGHT = 10.0  # a flag's counterparts are the content's own promise: each raises nothing
 PRUNE = 0.2
 
 
@@ -109,8 +113,8 @@ def training_lines(case_id: str, catalog) -> tuple[list[tuple[str, str]], list[t
             train += [(t, claim_model.OK) for t in (*concept.phrasings, concept.hint, concept.why) if t]
         # the model answer states the step's ideas correctly, one sentence at a time
         train += [(s.text, claim_model.OK) for s in textmod.sentences(step.model_answer or "") if s.tokens]
-    for name in (f"{case_id}_red_flag_lines.txt", "shared_red_flag_lines.txt",
-                 f"{case_id}_red_flag_lines_r2.txt", "shared_red_flag_lines_r2.txt"):
+    for name in (*(f"{case_id}_red_flag_lines{r}.txt" for r in ("", "_r2", "_r3")),
+                 *(f"shared_red_flag_lines{r}.txt" for r in ("", "_r2", "_r3"))):
         path = LINES / name
         if not path.exists():
             continue
