@@ -133,7 +133,21 @@ def training_lines(case_id: str, catalog) -> tuple[list[tuple[str, str]], list[t
         if path.exists():
             for _, sentence, is_held in concept_lines(path, split):
                 held.append((sentence, claim_model.OK, name)) if is_held else train.append((sentence, claim_model.OK))
-    return sorted(set(train)), held
+    # the grader reads a sentence at a time ("...; ..." is two): the parts of a correct line are
+    # correct too, and are what the model will see
+    parts = [(piece.text, label) for sentence, label in train if label == claim_model.OK
+             for piece in _pieces(sentence)]
+    counterparts.update(text for text, _ in parts if text in _parts_of(counterparts))
+    return sorted(set(train) | set(parts)), held
+
+
+def _pieces(line: str):
+    found = textmod.sentences(line)
+    return found if len(found) > 1 else []
+
+
+def _parts_of(lines: set[str]) -> set[str]:
+    return {piece.text for line in lines for piece in _pieces(line)}
 
 
 def fingerprint(lines: list[tuple[str, str]]) -> str:
@@ -154,7 +168,9 @@ def fit(lines: list[tuple[str, str]], hard: set[str], counterparts: set[str]) ->
         for f in fs:
             counts[f] = counts.get(f, 0) + 1
     # a feature seen in one training line only is that line's, not a way claims are said
-    vocab = {f: i for i, f in enumerate(sorted(f for f, n in counts.items() if n >= MIN_LINES))}
+    # (a counterpart's words are kept however rare: it is the content's own promise of a clean reading)
+    promised = set().union(*(claim_model.features(c) for c in counterparts)) if counterparts else set()
+    vocab = {f: i for i, f in enumerate(sorted(f for f, n in counts.items() if n >= MIN_LINES or f in promised))}
     rows = [[f for f in fs if f in vocab] for fs in rows]
     indptr, indices = [0], []
     for fs in rows:

@@ -44,6 +44,7 @@ _NO_EFFECT_VERBS = frozenset("averages average evens even washes wash".split())
 _SCARCELY = frozenset("little barely hardly scarcely minimal tiny".split())
 _EFFECT_WORDS = ("effect", "impact", "differen", "matter", "change", "affect", "influence", "move")
 _CONDITIONS = frozenset("when if whenever unless during under once".split())
+_VARIES_WITH = frozenset("with across by between over".split())
 # "skip the last few months", "skip the most recent week": choosing which data to use, not leaving an idea out
 _SKIP_SELECTS = frozenset("last latest recent newest most first final oldest earliest".split())
 # "users learn to ignore ads", "shoppers ignore the second page": what people do, not a decision of ours
@@ -196,7 +197,14 @@ def _skips(toks: tuple[textmod.Token, ...], i: int, first: int) -> bool:
     if any(t.raw in _SKIP_SELECTS for t in toks[i + 1 : i + 4]):
         return False
     # "skip the re-ranker when it is slow": a fallback under a condition, not leaving it out
-    return not any(t.raw in _CONDITIONS for t in toks[i + 1 : i + 6])
+    if any(t.raw in _CONDITIONS for t in toks[i + 1 : i + 6]):
+        return False
+    # "skipping the baseline leaves no bar to judge by": the skipping is the subject, and what it
+    # costs is said of it
+    return not (toks[i].raw == "skipping" and any(t.raw in _CONSEQUENCE_VERBS for t in toks[first + 1 : first + 5]))
+
+
+_CONSEQUENCE_VERBS = frozenset("leaves means makes costs risks hides breaks loses throws wastes".split())
 
 
 _NOT_PLURALS = frozenset("is was has does goes this its us as yes less unless across always perhaps".split())
@@ -268,7 +276,9 @@ def is_dismissed(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
     # matters": a verdict of no effect said after what it judges, in the same clause
     for i in range(last + 1, min(finish, last + 5)):
         a, b = toks[i].raw, toks[i + 1].raw
-        if (a in _NO_EFFECT_VERBS and b == "out" or a in _SCARCELY and b.startswith(_EFFECT_WORDS)) \
+        # ("the cost ratio hardly changes with the amount" says it is stable, not that it does not matter)
+        varies = i + 2 < len(toks) and toks[i + 2].raw in _VARIES_WITH
+        if (a in _NO_EFFECT_VERBS and b == "out" or a in _SCARCELY and b.startswith(_EFFECT_WORDS) and not varies) \
                 and not any(_is_denial(t) for t in toks[max(last + 1, i - 2) : i]):  # "does not average out"
             return True
     # "leakage: handled automatically by the tooling", "drift is taken care of by the platform":
@@ -278,7 +288,8 @@ def is_dismissed(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
            for a, b, c in zip(after, after[1:] + [""], after[2:] + ["", ""])):
         return True
     before = [t.raw for t in toks[max(0, first - 3) : first]]
-    if any(a == "instead" and b == "of" or a == "rather" and b == "than" for a, b in zip(before, before[1:])):
+    if any(a == "instead" and b == "of" or a == "rather" and b == "than" for a, b in zip(before, before[1:])) \
+            and not any(t.raw in _CONDITIONS for t in toks[:first]):
         return True
     # "launch without an online test", "ship w/o a holdout": the thing left out (but "without
     # leakage", "without downtime" leave out a harm, which is the concept)
@@ -287,7 +298,7 @@ def is_dismissed(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
         # ("would not use class weights without correction" asks for the correction: two negations)
         if (all(t.raw in _ARTICLES for t in toks[at + 1 : first]) and not _punctuation_between(answer, toks, at, first)
                 and not any(t.term in BAD_PRACTICE_STEMS | _HARM_STEMS for t in toks[first : last + 1])
-                and not any(_is_denial(t) or t.raw == "avoid" for t in toks[begin:at])
+                and not any(_is_denial(t) or t.raw in ("avoid", "cannot") for t in toks[begin:at])
                 # "without the logged position, bias cannot be corrected", "if we ship without it, ...":
                 # a condition that argues for the thing
                 and at > begin and not any(t.raw in _CONDITIONS for t in toks[begin:at])
