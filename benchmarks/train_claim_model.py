@@ -30,6 +30,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -47,7 +48,7 @@ CASES = ("ctr", "eta", "fraud", "recs", "search")
 # (round 2); round 3 (6 W, 4 C, written as whole sentences of an answer): the whiteboard and
 # plain-English W lines (2 and 5) and the plain-English C line (3)
 SIXTH, SEVENTH, SEVENTH_R3 = ({1, 4}, {2, 3}), ({2, 4}, {1, 4}), ({1, 4}, {2})
-_ALL = ("ctr", "eta", "fraud", "recs", "search", "shared")
+_ALL = (*CASES, "shared")
 SPLITS = {"ctr_red_flag_lines.txt": SIXTH, "fraud_red_flag_lines.txt": SIXTH, "shared_red_flag_lines.txt": SIXTH,
           **{f"{name}_red_flag_lines_r2.txt": SEVENTH for name in _ALL},
           **{f"{name}_red_flag_lines_r3.txt": SEVENTH_R3 for name in _ALL}}
@@ -86,16 +87,20 @@ def concept_lines(path: Path, split: bool):
         yield concept, parts[2], split and concept != "-" and n % 6 == HELD_CONCEPT
 
 
-_HARD_NEGATIVES: dict[str, set[str]] = {}  # per case: the C lines among its training lines
-_COUNTERPARTS: dict[str, set[str]] = {}  # per case: its flags' counterparts
+class Lines(NamedTuple):
+    """One case's lines: training (sentence, class), held out (sentence, class, file it came from),
+    and which training sentences are C lines (hard negatives) and counterparts, for their weights."""
+    train: list[tuple[str, str]]
+    held: list[tuple[str, str, str]]
+    hard: set[str]
+    counterparts: set[str]
 
 
-def training_lines(case_id: str, catalog) -> tuple[list[tuple[str, str]], list[tuple[str, str, str]]]:
-    """(train, held out) for one case: (sentence, class) and (sentence, class, file it came from)."""
+def training_lines(case_id: str, catalog) -> Lines:
     case = catalog.case(case_id)
     train: list[tuple[str, str]] = []
-    hard = _HARD_NEGATIVES.setdefault(case_id, set())
-    counterparts = _COUNTERPARTS.setdefault(case_id, set())
+    hard: set[str] = set()
+    counterparts: set[str] = set()
     held: list[tuple[str, str, str]] = []
     ids: set[str] = set()
     for step_id, step in case.steps.items():
@@ -137,8 +142,8 @@ def training_lines(case_id: str, catalog) -> tuple[list[tuple[str, str]], list[t
     # correct too, and are what the model will see
     parts = [(piece.text, label) for sentence, label in train if label == claim_model.OK
              for piece in _pieces(sentence)]
-    counterparts.update(text for text, _ in parts if text in _parts_of(counterparts))
-    return sorted(set(train) | set(parts)), held
+    counterparts |= _parts_of(counterparts) & {text for text, _ in parts}
+    return Lines(sorted(set(train) | set(parts)), held, hard, counterparts)
 
 
 def _pieces(line: str):
@@ -193,10 +198,9 @@ def fit(lines: list[tuple[str, str]], hard: set[str], counterparts: set[str]) ->
     return {"classes": classes, "intercept": [round(float(b), 3) for b in model.intercept_], "weights": weights}
 
 
-def report(case_id: str, held: list[tuple[str, str, str]]) -> list[str]:
+def report(case_id: str, held: list[tuple[str, str, str]], catalog) -> list[str]:
     """Per file of held-out lines: wrong lines read as their flag (or one making the same claim in
     that step), correct lines left alone."""
-    catalog = load_catalog()
     case = catalog.case(case_id)
     steps_of: dict[str, list[frozenset[str]]] = {}
     for step_id, step in case.steps.items():
@@ -222,7 +226,7 @@ def stale_cases(catalog) -> list[str]:
     stale = []
     for case_id in CASES:
         model = claim_model.load(case_id)
-        if model is None or model.get("fingerprint") != fingerprint(training_lines(case_id, catalog)[0]):
+        if model is None or model.get("fingerprint") != fingerprint(training_lines(case_id, catalog).train):
             stale.append(case_id)
     return stale
 
@@ -239,14 +243,14 @@ def main() -> int:
     claim_model.MODEL_DIR.mkdir(parents=True, exist_ok=True)
     for case_id in CASES:
         started = time.monotonic()
-        train, held = training_lines(case_id, catalog)
-        model = {"fingerprint": fingerprint(train), **fit(train, _HARD_NEGATIVES[case_id], _COUNTERPARTS[case_id])}
+        lines = training_lines(case_id, catalog)
+        model = {"fingerprint": fingerprint(lines.train), **fit(lines.train, lines.hard, lines.counterparts)}
         body = json.dumps(model, separators=(",", ":"), sort_keys=True).encode()
         claim_model.model_file(case_id).write_bytes(gzip.compress(body, 9, mtime=0))
         claim_model.load.cache_clear()
-        print(f"{case_id}: {len(train)} lines, {len(model['classes']) - 1} flags, {len(model['weights'])} features, "
+        print(f"{case_id}: {len(lines.train)} lines, {len(model['classes']) - 1} flags, {len(model['weights'])} features, "
               f"{claim_model.model_file(case_id).stat().st_size // 1024} KB, {time.monotonic() - started:.0f} s")
-        for line in report(case_id, held):
+        for line in report(case_id, lines.held, catalog):
             print("  " + line)
     return 0
 
