@@ -10,6 +10,9 @@ written bare (`CASE`, not `[CASE]`): the usage line adds the brackets of an opti
 
 from __future__ import annotations
 
+import inspect
+import re
+
 
 def value_word(param) -> str | None:
     """What `--help` shows beside a parameter: None for flags and arguments, else one word."""
@@ -69,13 +72,13 @@ def reflow(text: str) -> str:
     return "\n\n".join(paragraphs)
 
 
-_LIST_ITEM = __import__("re").compile(r"^(?:[-*•]\s|\d+[.)]\s)")
+_LIST_ITEM = re.compile(r"^(?:[-*•]\s|\d+[.)]\s)")
 
 
 def _reflowing(format_help):
     def wrapped(self, ctx, formatter):
         if self.help and not getattr(self, "_mlsd_reflowed", False):
-            self.help = reflow(__import__("inspect").cleandoc(self.help))
+            self.help = reflow(inspect.cleandoc(self.help))
             self._mlsd_reflowed = True
         return format_help(self, ctx, formatter)
 

@@ -649,8 +649,6 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
         credit[concept.id] = soft.CREDIT * claim_quality(answer, sentence, span)
         misses[:] = [m for m in misses if m.id != concept_id]
         by_sentence.setdefault(index, []).append(concept)
-    # one sentence can say something about two or three things, not eight:
-    # concepts beyond that in the same sentence were listed, not discussed
     if claim_reader is not None:
         # last, so that a phrasing's flag or a concept waved away is what a sentence is read as first
         for flag, index in _likely_flags(sents, step_flags, wrong_sentences | waved_sentences,
@@ -663,6 +661,8 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
                 hits[:] = [h for h in hits if h.id != concept.id]
                 credit.pop(concept.id, None)
                 misses.append(_miss(concept, level))
+    # one sentence can say something about two or three things, not eight:
+    # concepts beyond that in the same sentence were listed, not discussed
     for crowded in by_sentence.values():
         for concept in sorted(crowded, key=lambda c: -c.weight)[CONCEPTS_PER_SENTENCE:]:
             credit[concept.id] *= LISTED_CREDIT
