@@ -70,17 +70,17 @@ ACTION_STEMS = frozenset(
     train deploy spend look collect account plan""".split()
 )
 
-_ANSWERED_NO = re.compile(r"\s*(?:-+>?\s*|\u2192\s*)?(?:no|nope|nah|not needed|not worth it|not required|not a concern|"
-                          r"not an issue|not important|not a problem|doesn't matter|doesnt matter|irrelevant|"
-                          r"unnecessary|skip|skip it|overkill|n/a)\b", re.IGNORECASE)
+# verdicts that wave something away, said after it in a note
+_NO_VERDICTS = (r"not needed|not worth it|not required|not a concern|not an issue|not important|not a problem|"
+                r"doesn't matter|doesnt matter|irrelevant|unnecessary|overkill|n/a")
+_ANSWERED_NO = re.compile(r"\s*(?:-+>?\s*|\u2192\s*)?(?:no|nope|nah|" + _NO_VERDICTS + r"|skip|skip it)\b",
+                          re.IGNORECASE)
 # notes give a verdict after an arrow or a colon: "position bias -> not an issue at our scale",
 # "calibration: not needed", "seasonality -> averages out" (a bare "no" only when nothing follows
 # it: "label: no click within 30 min" describes a label)
-_VERDICT_AFTER = re.compile(r"\s*(?:-+>|\u2192|=>|:)\s*(?:(?:no|nope|nah)(?=\s*(?:$|[,.;!)]|-+>))|not needed|"
-                            r"not worth it|not required|not a concern|not an issue|not important|not a problem|"
-                            r"no issue|no problem|no concern|doesn't matter|doesnt matter|irrelevant|unnecessary|"
-                            r"overkill|n/a|averages out|washes out|evens out|cancels out|skip it|skipped|ignore it|"
-                            r"ignored)\b", re.IGNORECASE)
+_VERDICT_AFTER = re.compile(r"\s*(?:-+>|\u2192|=>|:)\s*(?:(?:no|nope|nah)(?=\s*(?:$|[,.;!)]|-+>))|" + _NO_VERDICTS
+                            + r"|no issue|no problem|no concern|averages out|washes out|evens out|cancels out|"
+                            r"skip it|skipped|ignore it|ignored)\b", re.IGNORECASE)
 _FILLER_BEFORE_DENIED = frozenset("really a an any much actually truly meaningful real".split())
 _HANDLED = frozenset("handled solved fixed covered managed addressed".split())
 _BY_ITSELF = frozenset("automatically itself tooling platform magically".split())
