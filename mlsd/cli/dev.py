@@ -62,10 +62,11 @@ def check(
 @dev_app.command("disputes")
 def disputes(
     case_id: Annotated[Optional[str], typer.Option("--case", metavar="CASE", help="Only this case.", autocompletion=complete_case)] = None,
-    limit: Annotated[int, typer.Option("--limit", min=1, help="How many concepts to list.")] = 20,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="How many concepts (and red flags) to list.")] = 20,
 ) -> None:
-    """Concepts users marked covered after the grader missed them (`:covered` in practice), most
-    disputed first: where a rubric's phrasings most need work. Example: mlsd dev disputes --case ctr
+    """Concepts users marked covered after the grader missed them (`:covered` in practice), and red
+    flags they said misread them (`:notwrong`), most disputed first: where a rubric's phrasings most
+    need work. Example: mlsd dev disputes --case ctr
     """
     from datetime import datetime
 
@@ -73,31 +74,41 @@ def disputes(
 
     ctx = Context()
     store = open_store()
-    rows = store.dispute_counts(case_id)[:limit]
-    if not rows and case_id is not None:
+    concepts = store.dispute_counts(case_id)[:limit]
+    flags = store.dispute_counts(case_id, kind="flag")[:limit]
+    if not concepts and not flags and case_id is not None:
         from mlsd.cli.common import check_case_id
 
         check_case_id(case_id)
-    if not rows:
-        ctx.console.print("No disputes yet: in practice, ':covered N' after a grade marks missed item N as covered.")
+    if not concepts and not flags:
+        ctx.console.print("No disputes yet: in practice, ':covered N' after a grade marks missed item N as covered, "
+                          "and ':notwrong N' disputes red flag N.")
         return
     labels = {}
     try:
+        from mlsd.content import pitfalls
         from mlsd.content.loader import load_catalog
+        from mlsd.grader import claim_model
 
         for loaded in load_catalog().cases.values():
             for step_id, step in loaded.case.steps.items():
                 labels.update({(loaded.case.id, step_id, c.id): c.label for c in step.rubric.concepts})
+                for flag in pitfalls.for_step(step.rubric, step_id):
+                    for flag_id in (flag.id, claim_model.PREFIX + flag.id):
+                        labels[(loaded.case.id, step_id, flag_id)] = flag.claim
     except Exception:  # labels are a nicety; a broken user case must not hide the list
         pass
-    table = Table(title="Disputed concepts", title_justify="left")
-    for column in ("case", "step", "concept", "times", "last"):
-        table.add_column(column, justify="right" if column == "times" else "left")
-    for case, step, concept, count, last in rows:
-        name = labels.get((case, step, concept), concept)
-        table.add_row(case, step, f"{name} [dim]({concept})[/]", str(count),
-                      datetime.fromtimestamp(last).strftime("%Y-%m-%d"))
-    ctx.console.print(table)
+    for title, column, rows in (("Disputed concepts", "concept", concepts), ("Disputed red flags", "red flag", flags)):
+        if not rows:
+            continue
+        table = Table(title=title, title_justify="left")
+        for name in ("case", "step", column, "times", "last"):
+            table.add_column(name, justify="right" if name == "times" else "left")
+        for case, step, item, count, last in rows:
+            name = labels.get((case, step, item), item)
+            table.add_row(case, step, f"{name} [dim]({item})[/]", str(count),
+                          datetime.fromtimestamp(last).strftime("%Y-%m-%d"))
+        ctx.console.print(table)
 
 
 def register(app: typer.Typer) -> None:

@@ -96,6 +96,7 @@ class Grade:
     notes: list[str] = field(default_factory=list)  # caps applied (stuffing, off-topic), for the report
     breakdown: list[ScorePart] = field(default_factory=list)  # how the score follows from the checklist
     self_assessed: list[str] = field(default_factory=list)  # missed concept ids the user marked covered
+    disputed: list[str] = field(default_factory=list)  # raised red flag ids the user says misread them
     architecture: dict | None = None  # the answer's sketch graded (mlsd.grader.architecture), when it has one
 
     def explain(self) -> str:
@@ -116,6 +117,7 @@ class Grade:
             "advice": self.advice,
             "breakdown": [{"part": p.label, "detail": p.detail, "score": round(p.score, 4)} for p in self.breakdown],
             "self_assessed": list(self.self_assessed),
+            "disputed": list(self.disputed),
             **sketch,
         }
 

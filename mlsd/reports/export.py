@@ -148,6 +148,7 @@ def _grade_view(case: Case | None, step_id: str, level: str, grade: dict | None)
             continue
         (missed if concept is None or _level_expected(concept.level, level) else next_level).append(item)
     red_flags = []
+    disputed = set(grade.get("disputed", []))
     for raised in grade.get("red_flags", []):
         raised_id = str(raised.get("id", ""))
         # a flag the learned model read ("likely-ID") explains itself with ID's why and fix
@@ -157,7 +158,7 @@ def _grade_view(case: Case | None, step_id: str, level: str, grade: dict | None)
                           "evidence": raised.get("evidence", ""), "why": raised.get("why") or (flag.why if flag else ""),
                           "penalty": raised.get("penalty"),
                           "fix": raised.get("fix") or (getattr(flag, "fix", "") if flag else ""),
-                          "points": round((raised.get("penalty") or 0) * 100)})
+                          "points": round((raised.get("penalty") or 0) * 100), "disputed": raised_id in disputed})
     return {"hits": hits, "missed": missed, "next_level": next_level, "red_flags": red_flags, "covered": covered,
             "advice": grade.get("advice", "")}
 

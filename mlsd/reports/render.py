@@ -232,11 +232,13 @@ def _miss_rows(result: Grade, *, verbose: bool, explain: bool,
 
 def _flag_rows(result: Grade, *, verbose: bool) -> list[RenderableType]:
     rows: list[RenderableType] = []
-    for flag in result.red_flags:
+    for number, flag in enumerate(result.red_flags, start=1):
         body = Text.assemble((flag.claim, "red"), (f" (−{round(flag.penalty * 100)} pts)", "dim"))
+        if flag.id in result.disputed:
+            body.append("  disputed: you say it misread you (score unchanged)", style="dim")
         if verbose:
             body.append(f"  “{flag.evidence}”", style="dim")
-        rows.append(hanging(Text("  ⚑ ", style="bold red"), body))
+        rows.append(hanging(Text.assemble(("  ⚑ ", "bold red"), (f"{number}. ", "dim")), body))
         if verbose and flag.why:
             rows.append(hanging("why: ", reflow(flag.why), indent=6, style="dim"))
         if flag.fix:

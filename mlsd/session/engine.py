@@ -183,6 +183,8 @@ class SessionEngine:
         # concepts the user marked covered stay marked while they are still missed
         missed = {m.id for m in result.misses}
         result.self_assessed[:] = [c for c in (main.grade or {}).get("self_assessed", []) if c in missed]
+        raised = {f.id for f in result.red_flags}  # and so do red flags they disputed, while still raised
+        result.disputed[:] = [f for f in (main.grade or {}).get("disputed", []) if f in raised]
         if level is None or level == self.level:
             self.store.set_grade(main.id, result.score, result.to_json())
         return result
@@ -204,6 +206,25 @@ class SessionEngine:
         self.store.add_dispute(self.id, main.id, self.case.id, step_id, concept_id)
         labels = {c.id: c.label for c in self.case.steps[step_id].rubric.concepts}
         return labels.get(concept_id, concept_id)
+
+    def dispute_flag(self, step_id: str, flag: str) -> str:
+        """Mark a red flag of the step's latest grade as disputed (the user says it misread
+        them) and log the dispute. `flag` is an id or the 1-based number of the flag as shown.
+        The score stays as graded: like a concept marked covered, this is self-assessed.
+        Returns the flag's claim; KeyError when nothing matches."""
+        main, _ = self.step_rows(step_id)
+        if main is None or main.kind != "answer" or not main.grade:
+            raise KeyError(flag)
+        raised = main.grade.get("red_flags", [])
+        ids = [str(f.get("id", "")) for f in raised]
+        flag_id = ids[int(flag) - 1] if flag.isdigit() and 0 < int(flag) <= len(ids) else flag
+        if flag_id not in ids:
+            raise KeyError(flag)
+        stored = dict(main.grade)
+        stored["disputed"] = list(dict.fromkeys([*stored.get("disputed", []), flag_id]))
+        self.store.set_grade(main.id, main.score if main.score is not None else 0.0, stored)
+        self.store.add_dispute(self.id, main.id, self.case.id, step_id, flag_id, kind="flag")
+        return str(raised[ids.index(flag_id)].get("claim") or flag_id)
 
     def skip(self, step_id: str, *, seconds: float | None = None, kind: str = "skip", text: str = "") -> None:
         self.store.add_answer(self.id, step_id, text, kind=kind, score=0.0, seconds=seconds)

@@ -100,7 +100,12 @@ def _m2_disputes(db: sqlite3.Connection) -> None:
 
 
 # Append-only: each function moves the schema up one version.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_initial, _m2_disputes]
+def _m3_flag_disputes(db: sqlite3.Connection) -> None:
+    # a user's "I did not claim that" on a red flag, kept beside the concept disputes
+    _script(db, "ALTER TABLE disputes ADD COLUMN kind TEXT NOT NULL DEFAULT 'concept';")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_initial, _m2_disputes, _m3_flag_disputes]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -358,19 +363,22 @@ class Store:
     # ---------------------------------------------------------- disputes
 
     def add_dispute(self, session_id: int, answer_id: int, case_id: str, step: str, concept_id: str,
-                    now: float | None = None) -> None:
+                    now: float | None = None, kind: str = "concept") -> None:
+        """Log a dispute: `kind` "concept" (a missed concept the user says they covered, its id in
+        `concept_id`) or "flag" (a red flag the user says misread them, its id in `concept_id`)."""
         with self.db:
             self.db.execute(
-                "INSERT INTO disputes (session_id, answer_id, case_id, step, concept_id, created_at) VALUES (?,?,?,?,?,?)",
-                (session_id, answer_id, case_id, step, concept_id, now if now is not None else time.time()),
+                "INSERT INTO disputes (session_id, answer_id, case_id, step, concept_id, created_at, kind) "
+                "VALUES (?,?,?,?,?,?,?)",
+                (session_id, answer_id, case_id, step, concept_id, now if now is not None else time.time(), kind),
             )
 
-    def dispute_counts(self, case_id: str | None = None) -> list[tuple[str, str, str, int, float]]:
-        """(case, step, concept, times disputed, last time), most disputed first."""
-        sql = "SELECT case_id, step, concept_id, COUNT(*) AS n, MAX(created_at) AS last FROM disputes"
-        args: list[Any] = []
+    def dispute_counts(self, case_id: str | None = None, kind: str = "concept") -> list[tuple[str, str, str, int, float]]:
+        """(case, step, concept or flag id, times disputed, last time) of one kind, most disputed first."""
+        sql = "SELECT case_id, step, concept_id, COUNT(*) AS n, MAX(created_at) AS last FROM disputes WHERE kind = ?"
+        args: list[Any] = [kind]
         if case_id:
-            sql += " WHERE case_id = ?"
+            sql += " AND case_id = ?"
             args.append(case_id)
         sql += " GROUP BY case_id, step, concept_id ORDER BY n DESC, last DESC"
         return [(r["case_id"], r["step"], r["concept_id"], r["n"], r["last"]) for r in self.db.execute(sql, args)]

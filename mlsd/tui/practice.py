@@ -20,7 +20,7 @@ from mlsd.tui.signals import held, terminate_as_interrupt
 
 PRACTICE_HELP = ("'? question' asks the interviewer  ·  a follow-up after a grade: reply and '.', or '.' "
                  "alone  ·  :more shows the last grade in full  ·  :why explains it  ·  :covered N marks its "
-                 "missed item N as said")
+                 "missed item N as said  ·  :notwrong N disputes its red flag ⚑ N")
 MORE_HINT = ":more: your words as evidence, why each miss matters, the arithmetic"
 
 
@@ -46,7 +46,7 @@ class _Interviewer:
 
     def commands(self) -> dict[str, Callable[[str], None]]:
         return {"?": self.ask, ">": self.reply_too_late, ":why": self.why, ":more": self.more,
-                ":covered": self.covered}
+                ":covered": self.covered, ":notwrong": self.not_wrong}
 
     def graded(self, step_id: str, title: str, result: Grade) -> None:
         self.last = (step_id, title, result)
@@ -91,6 +91,28 @@ class _Interviewer:
                                     (" marked covered (self-assessed): shown as such, left out of your review "
                                      "queue, and logged so the case's authors can fix the rubric.", "dim")))
 
+    def not_wrong(self, line: str) -> None:
+        """`:notwrong N` (or a flag id): a red flag misread what you said."""
+        console = self.ctx.console
+        wanted = line.split(maxsplit=1)[1].strip() if " " in line.strip() else ""
+        if self.last is None or not wanted:
+            console.print(Text("Usage: ':notwrong N' after a grade, N being the number of a red flag (⚑ N.).",
+                               style="yellow"))
+            return
+        step_id, title, result = self.last
+        try:
+            claim = self.engine.dispute_flag(step_id, wanted)
+        except KeyError:
+            console.print(Text(f"{title} raised no red flag {wanted!r}; numbers are those shown as ⚑ N.",
+                               style="yellow"))
+            return
+        flag_id = next((f.id for f in result.red_flags if f.claim == claim), None)
+        if flag_id and flag_id not in result.disputed:
+            result.disputed.append(flag_id)
+        console.print(Text.assemble(("◐ ", "cyan"), (claim, "bold"),
+                                    (" disputed: shown as such (the score stays as graded), and logged so the "
+                                     "case's authors can fix the flag.", "dim")))
+
     def ask(self, line: str) -> None:
         reply = answer_question(self.engine.case, line, list_topics=True)
         if reply.question:
@@ -114,7 +136,8 @@ class _Interviewer:
         console.print(hanging(Text("Interviewer: ", style="bold magenta"), prose(probe)))
         console.print(Text(f"(optional: reply and finish with '.', graded with {title}; '.' alone goes on)",
                            style="dim"))
-        commands = {"?": self.ask, ":why": self.why, ":more": self.more, ":covered": self.covered}
+        commands = {"?": self.ask, ":why": self.why, ":more": self.more, ":covered": self.covered,
+                    ":notwrong": self.not_wrong}
         engine = self.engine
         try:
             outcome = read_answer(self.ctx, on_hint=on_hint, prompt="> ", allow_empty=True,
