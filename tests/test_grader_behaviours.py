@@ -732,3 +732,15 @@ def test_a_verdict_after_an_arrow_or_colon_waves_the_concept_away(note):
 def test_an_arrow_or_colon_before_a_fix_is_not_a_verdict(note):
     result = grade(load_catalog().case("search"), "data", note)
     assert "dismissed-position-bias" not in {f.id for f in result.red_flags}
+
+
+@pytest.mark.parametrize("sentence, raised", [
+    ("The baseline is a logistic regression, which gives calibrated probabilities out of the box.", False),
+    ("The model trained on SMOTE data gives calibrated probabilities out of the box.", True),
+    ("After downsampling the negatives the outputs are already calibrated.", True),
+])
+def test_a_flag_with_needs_is_raised_only_where_its_context_is_named(sentence, raised):
+    # resampled-scores-as-probabilities needs resampling named in the sentence: the same words said
+    # of a model trained at the true class ratio are no such claim
+    result = grade(load_catalog().case("fraud"), "model", sentence)
+    assert ("resampled-scores-as-probabilities" in {f.id for f in result.red_flags}) is raised

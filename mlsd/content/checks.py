@@ -93,7 +93,7 @@ def numbers_and_boxes_problems(case: Case) -> dict[str, list[str]]:
     return found
 
 
-_LISTED_FIELDS = ("phrasings", "unless", "examples", "counterparts")
+_LISTED_FIELDS = ("phrasings", "unless", "needs", "examples", "counterparts")
 
 
 def repeated_entries(item) -> list[str]:

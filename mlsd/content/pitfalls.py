@@ -30,7 +30,7 @@ def for_step(rubric: Rubric, step_id: str) -> list[RedFlag]:
     """The rubric's own red flags, then every shared pitfall that applies to this step
     and is not switched off. A case's red flag with a pitfall's id keeps its own claim
     and reason (in the case's terms) and adds the pitfall's phrasings and fix; those
-    phrasings keep the pitfall's `unless` words (which give them a correct sense), so
+    phrasings keep the pitfall's `unless` words (which give them a correct sense) and `needs`, so
     they come as a second flag of the same id (the grader counts an id once)."""
     shared = {p.id: p for p in library()}
     off = set(rubric.pitfalls_off)
@@ -44,6 +44,7 @@ def for_step(rubric: Rubric, step_id: str) -> list[RedFlag]:
         flags.append(flag.model_copy(update={"fix": fix}))
         extra = [p for p in common.phrasings if p not in flag.phrasings]
         if extra:
-            flags.append(flag.model_copy(update={"phrasings": extra, "fix": fix, "unless": list(common.unless)}))
+            flags.append(flag.model_copy(update={"phrasings": extra, "fix": fix, "unless": list(common.unless),
+                                                     "needs": list(common.needs)}))
     flags += [p for p in shared.values() if p.id not in off and (not p.steps or step_id in p.steps)]
     return flags

@@ -117,6 +117,9 @@ class RedFlag(_Strict):
     fix: str = Field(default="", description="What to say or do instead.")
     unless: list[str] = Field(default_factory=list, description="Words that, in the same sentence, "
                               "give the phrasing a correct sense.")
+    needs: list[str] = Field(default_factory=list, description="The claim's context: words of which one must "
+                             "be in the same sentence for a phrasing to make the claim ('smote', 'downsampled' for "
+                             "a claim about resampled scores). Empty: any sentence.")
     when: Literal["asserted", "dismissed"] = Field(
         default="asserted",
         description="'asserted': raised when the phrasing is claimed (not negated); 'dismissed': raised when "

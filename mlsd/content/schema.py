@@ -176,8 +176,8 @@ class Concept(_Content):
 
 
 class RedFlag(_Content):
-    __slots__ = _fields = ("id", "claim", "phrasings", "penalty", "why", "fix", "unless", "when", "examples",
-                           "counterparts")
+    __slots__ = _fields = ("id", "claim", "phrasings", "penalty", "why", "fix", "unless", "needs", "when",
+                           "examples", "counterparts")
     id: str
     claim: str
     phrasings: list[str]
@@ -185,6 +185,7 @@ class RedFlag(_Content):
     why: str
     fix: str
     unless: list[str]
+    needs: list[str]
     when: Literal["asserted", "dismissed"]
     examples: list[str]
     counterparts: list[str]

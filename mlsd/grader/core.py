@@ -486,10 +486,14 @@ def find_red_flags(answer: str, sents: list[textmod.Sentence], red_flags: list[R
         # an entry of several words ("log loss") needs all of them, not any one ("log" alone spares nothing)
         # and its small words count too: "on top" is not "top", "late for many" is not "late"
         unless = [found for found in map(_unless_words, flag.unless) if found.terms]
+        # a claim with a context ("scores are probabilities as they are", said of a model trained on
+        # SMOTE) is made only by a sentence that names it: said of plain logistic regression it is true
+        needs = [found for found in map(_unless_words, flag.needs) if found.terms]
         # one wrong sentence is one wrong claim: a sentence that raised a flag raises no other (a shared
         # pitfall that says the same as a case's flag adds nothing), but this flag may be said elsewhere
         skip = frozenset(i for i, s in enumerate(sents)
-                         if i in taken or any(_spares(s, entry) for entry in unless))
+                         if i in taken or any(_spares(s, entry) for entry in unless)
+                         or (needs and not any(_spares(s, entry) for entry in needs)))
         if flag.when == "dismissed":
             found = match_dismissal(answer, sents, flag.phrasings, skip)
         else:
