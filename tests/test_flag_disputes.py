@@ -27,8 +27,7 @@ def test_dispute_by_number_marks_the_flag_logs_it_and_keeps_the_score(course_cat
     engine = _engine(course_catalog, toy_case)
     graded = engine.submit("requirements", WRONG)
     assert [f.id for f in graded.red_flags] == ["no-latency"]
-    claim = engine.dispute_flag("requirements", "1")
-    assert claim == "Latency does not matter."
+    assert engine.dispute_flag("requirements", "1") == ("no-latency", "Latency does not matter.")
     row = engine.store.latest_answers(engine.id)["requirements"]
     assert row.grade["disputed"] == ["no-latency"] and row.score == pytest.approx(graded.score)
     assert engine.store.dispute_counts(kind="flag")[0][:4] == ("toy", "requirements", "no-latency", 1)

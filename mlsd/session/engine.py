@@ -189,42 +189,38 @@ class SessionEngine:
             self.store.set_grade(main.id, result.score, result.to_json())
         return result
 
-    def mark_covered(self, step_id: str, concept: str) -> str:
+    def mark_covered(self, step_id: str, concept: str) -> tuple[str, str]:
         """Mark a missed concept of the step's latest grade as covered (self-assessed) and
         log the dispute. `concept` is an id or the 1-based number of the miss as shown.
-        Returns the concept's label; KeyError when nothing matches."""
-        main, _ = self.step_rows(step_id)
-        if main is None or main.kind != "answer" or not main.grade:
-            raise KeyError(concept)
-        missed = [m["id"] for m in main.grade.get("missed", [])]
-        concept_id = missed[int(concept) - 1] if concept.isdigit() and 0 < int(concept) <= len(missed) else concept
-        if concept_id not in missed:
-            raise KeyError(concept)
-        stored = dict(main.grade)
-        stored["self_assessed"] = list(dict.fromkeys([*stored.get("self_assessed", []), concept_id]))
-        self.store.set_grade(main.id, main.score if main.score is not None else 0.0, stored)
-        self.store.add_dispute(self.id, main.id, self.case.id, step_id, concept_id)
+        Returns the concept's id and label; KeyError when nothing matches."""
+        concept_id, _ = self._self_assess(step_id, concept, listed="missed", into="self_assessed", kind="concept")
         labels = {c.id: c.label for c in self.case.steps[step_id].rubric.concepts}
-        return labels.get(concept_id, concept_id)
+        return concept_id, labels.get(concept_id, concept_id)
 
-    def dispute_flag(self, step_id: str, flag: str) -> str:
+    def dispute_flag(self, step_id: str, flag: str) -> tuple[str, str]:
         """Mark a red flag of the step's latest grade as disputed (the user says it misread
         them) and log the dispute. `flag` is an id or the 1-based number of the flag as shown.
         The score stays as graded: like a concept marked covered, this is self-assessed.
-        Returns the flag's claim; KeyError when nothing matches."""
+        Returns the flag's id and claim; KeyError when nothing matches."""
+        flag_id, raised = self._self_assess(step_id, flag, listed="red_flags", into="disputed", kind="flag")
+        return flag_id, str(raised.get("claim") or flag_id)
+
+    def _self_assess(self, step_id: str, wanted: str, *, listed: str, into: str, kind: str) -> tuple[str, dict]:
+        """The user overrules the grade: the item `wanted` (an id, or its 1-based number as shown) of the
+        latest grade's `listed` entries is added to its `into` list and logged as a dispute of `kind`."""
         main, _ = self.step_rows(step_id)
         if main is None or main.kind != "answer" or not main.grade:
-            raise KeyError(flag)
-        raised = main.grade.get("red_flags", [])
-        ids = [str(f.get("id", "")) for f in raised]
-        flag_id = ids[int(flag) - 1] if flag.isdigit() and 0 < int(flag) <= len(ids) else flag
-        if flag_id not in ids:
-            raise KeyError(flag)
+            raise KeyError(wanted)
+        entries = main.grade.get(listed, [])
+        ids = [str(entry.get("id", "")) for entry in entries]
+        chosen = ids[int(wanted) - 1] if wanted.isdigit() and 0 < int(wanted) <= len(ids) else wanted
+        if chosen not in ids:
+            raise KeyError(wanted)
         stored = dict(main.grade)
-        stored["disputed"] = list(dict.fromkeys([*stored.get("disputed", []), flag_id]))
+        stored[into] = list(dict.fromkeys([*stored.get(into, []), chosen]))
         self.store.set_grade(main.id, main.score if main.score is not None else 0.0, stored)
-        self.store.add_dispute(self.id, main.id, self.case.id, step_id, flag_id, kind="flag")
-        return str(raised[ids.index(flag_id)].get("claim") or flag_id)
+        self.store.add_dispute(self.id, main.id, self.case.id, step_id, chosen, kind=kind)
+        return chosen, entries[ids.index(chosen)]
 
     def skip(self, step_id: str, *, seconds: float | None = None, kind: str = "skip", text: str = "") -> None:
         self.store.add_answer(self.id, step_id, text, kind=kind, score=0.0, seconds=seconds)

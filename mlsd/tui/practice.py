@@ -71,47 +71,38 @@ class _Interviewer:
 
     def covered(self, line: str) -> None:
         """`:covered N` (or a concept id): the grader missed something you did say."""
-        console = self.ctx.console
-        wanted = line.split(maxsplit=1)[1].strip() if " " in line.strip() else ""
-        if self.last is None or not wanted:
-            console.print(Text("Usage: ':covered N' after a grade, N being the number of a missed item (✗ N.).",
-                               style="yellow"))
-            return
-        step_id, title, result = self.last
-        try:
-            label = self.engine.mark_covered(step_id, wanted)
-        except KeyError:
-            console.print(Text(f"{title} has no missed item {wanted!r}; numbers are those shown as ✗ N.",
-                               style="yellow"))
-            return
-        concept_id = next((m.id for m in result.misses if m.label == label), None)
-        if concept_id and concept_id not in result.self_assessed:
-            result.self_assessed.append(concept_id)
-        console.print(Text.assemble(("◐ ", "cyan"), (label, "bold"),
-                                    (" marked covered (self-assessed): shown as such, left out of your review "
-                                     "queue, and logged so the case's authors can fix the rubric.", "dim")))
+        self._overrule(line, self.engine.mark_covered, lambda result: result.self_assessed,
+                       usage="Usage: ':covered N' after a grade, N being the number of a missed item (✗ N.).",
+                       missing="{title} has no missed item {wanted!r}; numbers are those shown as ✗ N.",
+                       done=" marked covered (self-assessed): shown as such, left out of your review queue, and "
+                            "logged so the case's authors can fix the rubric.")
 
     def not_wrong(self, line: str) -> None:
         """`:notwrong N` (or a flag id): a red flag misread what you said."""
+        self._overrule(line, self.engine.dispute_flag, lambda result: result.disputed,
+                       usage="Usage: ':notwrong N' after a grade, N being the number of a red flag (⚑ N.).",
+                       missing="{title} raised no red flag {wanted!r}; numbers are those shown as ⚑ N.",
+                       done=" disputed: shown as such (the score stays as graded), and logged so the case's "
+                            "authors can fix the flag.")
+
+    def _overrule(self, line: str, mark: Callable[[str, str], tuple[str, str]],
+                  marked: Callable[[Grade], list[str]], *, usage: str, missing: str, done: str) -> None:
+        """The user says the last grade got one item wrong: store it (`mark` returns its id and
+        name), show it on the grade kept for :more and :why (`marked`), and confirm."""
         console = self.ctx.console
         wanted = line.split(maxsplit=1)[1].strip() if " " in line.strip() else ""
         if self.last is None or not wanted:
-            console.print(Text("Usage: ':notwrong N' after a grade, N being the number of a red flag (⚑ N.).",
-                               style="yellow"))
+            console.print(Text(usage, style="yellow"))
             return
         step_id, title, result = self.last
         try:
-            claim = self.engine.dispute_flag(step_id, wanted)
+            item_id, name = mark(step_id, wanted)
         except KeyError:
-            console.print(Text(f"{title} raised no red flag {wanted!r}; numbers are those shown as ⚑ N.",
-                               style="yellow"))
+            console.print(Text(missing.format(title=title, wanted=wanted), style="yellow"))
             return
-        flag_id = next((f.id for f in result.red_flags if f.claim == claim), None)
-        if flag_id and flag_id not in result.disputed:
-            result.disputed.append(flag_id)
-        console.print(Text.assemble(("◐ ", "cyan"), (claim, "bold"),
-                                    (" disputed: shown as such (the score stays as graded), and logged so the "
-                                     "case's authors can fix the flag.", "dim")))
+        if item_id not in marked(result):
+            marked(result).append(item_id)
+        console.print(Text.assemble(("◐ ", "cyan"), (name, "bold"), (done, "dim")))
 
     def ask(self, line: str) -> None:
         reply = answer_question(self.engine.case, line, list_topics=True)
