@@ -91,6 +91,8 @@ def test_marketing_words_are_filler_but_their_technical_neighbours_are_not():
 
     assert len(tone.filler("an AI-driven, self-healing, omnichannel platform, industry-leading and frictionless")) == 5
     assert not tone.filler("a driven shaft, an AI model, a healing period, a channel per market, a leading indicator")
+    assert len(tone.filler("a game-changing, game changer platform")) == 2
+    assert not tone.filler("rain, holidays and a big game change everything for the couriers")
 
 
 def test_a_stack_of_tool_names_is_stuffing_but_one_or_two_are_normal():

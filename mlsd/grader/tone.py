@@ -44,7 +44,7 @@ DISMISSAL_MAX_PENALTY = 0.3
 _FILLER = re.compile(
     r"\b(leverag\w*|holistic\w*|synerg\w*|state[- ]of[- ]the[- ]art|best[- ]in[- ]class|world[- ]class|"
     r"cutting[- ]edge|bleeding[- ]edge|next[- ]gen\w*|seamless\w*|proactive(?!\s+(?:rate|detection|removal))\w*|data[- ]centric|excellence|"
-    r"unlock\w*|game[- ]chang\w*|paradigm\w*|hyperscale|empower\w*|turnkey|future[- ]proof\w*|"
+    r"unlock\w*|game[- ]chang(?:er|ers|ing)|paradigm\w*|hyperscale|empower\w*|turnkey|future[- ]proof\w*|"
     r"ai[- ](?:driven|powered|first|native)|revolutionar\w*|transformative|frictionless|omnichannel|"
     r"industry[- ]leading|enterprise[- ]grade|world[- ]leading|self[- ]healing|genai[- ]ready|magically)\b",
     re.IGNORECASE,
