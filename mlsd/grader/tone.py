@@ -30,7 +30,9 @@ _DISMISSAL = re.compile(
     # "that's fresh enough", "a daily rebuild is accurate enough"; not "small enough that ...",
     # "long enough to ...", "fast enough for 60 ms"
     r"|\b(?P<degree>(?:is|are|that's|thats|that is|it's|which is|should be|would be)\s+(?!not\b|never\b)[a-z]+\s+enough)(?![-\w])"
-    r"(?!\s+(?:that|to|so)\b)(?!\s+(?:for|at|under|within|with)\s+(?:a\s+|the\s+)?[~<]?\d)"
+    # nor "quick enough for a few milliseconds": a number in words is a number
+    r"(?!\s+(?:that|to|so)\b)(?!\s+(?:for|at|under|within|with|in)\s+(?:a\s+|the\s+)?(?:[~<]?\d|few\b|couple\b|"
+    r"several\b|single[- ]digit\b|(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|fifty|hundred)\b))"
     r"|\ball (?:we|you) need\b|\bonly (?:slows?|costs?|hurts?|adds? noise)\b",
     re.IGNORECASE,
 )
