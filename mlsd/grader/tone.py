@@ -36,6 +36,7 @@ _DISMISSAL = re.compile(
     r"|\ball (?:we|you) need\b|\bonly (?:slows?|costs?|hurts?|adds? noise)\b",
     re.IGNORECASE,
 )
+_OUTCOME_CHANCE = re.compile(r"\b(?:chance|probability|likelihood|odds|share|fraction)\s+(?:that\s+)?$", re.IGNORECASE)
 _CONDITION = re.compile(r"\b(?:where|when|whenever|if|until|once|unless|as long as)\b[^.,;:!?]*$", re.IGNORECASE)
 DISMISSAL_PENALTY = 0.1
 DISMISSAL_MAX_PENALTY = 0.3
@@ -97,9 +98,11 @@ def _normalise(answer: str) -> str:
 def dismissals(answer: str) -> list[str]:
     """The dismissive phrases in the answer, in order ("isn't a real concern", "alone is enough")."""
     text = _normalise(answer)
-    # "once the test is long enough" states a condition, not a dismissal
+    # "once the test is long enough" states a condition, not a dismissal, and "the chance it's fine"
+    # names an outcome whose probability is weighed
     return [m.group(0) for m in _DISMISSAL.finditer(text)
-            if not (m.group("degree") and _CONDITION.search(text[max(0, m.start() - 40) : m.start()]))]
+            if not (m.group("degree") and _CONDITION.search(text[max(0, m.start() - 40) : m.start()]))
+            and not _OUTCOME_CHANCE.search(text[max(0, m.start() - 30) : m.start()])]
 
 
 def dismissal_penalty(found: list[str]) -> float:
