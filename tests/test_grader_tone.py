@@ -84,6 +84,7 @@ def test_good_enough_and_thats_fine_are_dismissals_but_degree_and_conditions_are
     for said in ("the catalog is small enough that this is cheap", "a GBDT is fast enough for 60 ms",
                  "boosted trees, and it's quick enough for a few milliseconds",
                  "approve when the chance it's fine times the margin beats the expected loss",
+                 "we agree up front what result is enough for launch",
                  "run it until the test is long enough.", "daily is not fresh enough", "fine-grained segments"):
         assert not tone.dismissals(said), said
 

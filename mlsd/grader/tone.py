@@ -36,6 +36,8 @@ _DISMISSAL = re.compile(
     r"|\ball (?:we|you) need\b|\bonly (?:slows?|costs?|hurts?|adds? noise)\b",
     re.IGNORECASE,
 )
+# "agree up front what result is enough for launch": a criterion being set, not a brush-off
+_ASKED = re.compile(r"\b(?:what|which|how much|how many|how long|how big)\b[^.,;:!?]*$", re.IGNORECASE)
 _OUTCOME_CHANCE = re.compile(r"\b(?:chance|probability|likelihood|odds|share|fraction)\s+(?:that\s+)?$", re.IGNORECASE)
 _CONDITION = re.compile(r"\b(?:where|when|whenever|if|until|once|unless|as long as)\b[^.,;:!?]*$", re.IGNORECASE)
 DISMISSAL_PENALTY = 0.1
@@ -98,11 +100,12 @@ def _normalise(answer: str) -> str:
 def dismissals(answer: str) -> list[str]:
     """The dismissive phrases in the answer, in order ("isn't a real concern", "alone is enough")."""
     text = _normalise(answer)
-    # "once the test is long enough" states a condition, not a dismissal, and "the chance it's fine"
-    # names an outcome whose probability is weighed
+    # "once the test is long enough" states a condition, not a dismissal; "the chance it's fine"
+    # names an outcome whose probability is weighed; "what lift is enough" asks for a criterion
     return [m.group(0) for m in _DISMISSAL.finditer(text)
             if not (m.group("degree") and _CONDITION.search(text[max(0, m.start() - 40) : m.start()]))
-            and not _OUTCOME_CHANCE.search(text[max(0, m.start() - 30) : m.start()])]
+            and not _OUTCOME_CHANCE.search(text[max(0, m.start() - 30) : m.start()])
+            and not _ASKED.search(text[max(0, m.start() - 40) : m.start()])]
 
 
 def dismissal_penalty(found: list[str]) -> float:
