@@ -744,3 +744,11 @@ def test_a_flag_with_needs_is_raised_only_where_its_context_is_named(sentence, r
     # of a model trained at the true class ratio are no such claim
     result = grade(load_catalog().case("fraud"), "model", sentence)
     assert ("resampled-scores-as-probabilities" in {f.id for f in result.red_flags}) is raised
+
+
+def test_regularly_is_not_regularization():
+    # Snowball stems both to "regular": "retrain it regularly" would credit a loss with L2 regularization
+    assert phrase_terms("regularization") == phrase_terms("regularized") == phrase_terms("regularise")
+    assert phrase_terms("regularly") != phrase_terms("regularization")
+    case = load_catalog().case("ctr")
+    assert "loss" not in {h.id for h in grade(case, "model", "I'd tune the model carefully and train it regularly.").hits}

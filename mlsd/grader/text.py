@@ -61,6 +61,8 @@ def _stem(word: str) -> str:
         return "personal"
     if word in ("busy", "busier", "busiest"):  # not "business" (both stem to "busi")
         return "busy"
+    if word.startswith("regulari") and not word.startswith("regularit"):  # "regularization" is not "train regularly"
+        return "regulariz"
     word = _BRITISH_ISE.sub(r"\1iz\2", word)
     word = word.replace("'", "")
     stemmed = _STEMMER.stemWord(word)
