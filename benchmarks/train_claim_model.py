@@ -52,8 +52,8 @@ _ALL = (*CASES, "shared")
 SPLITS = {"ctr_red_flag_lines.txt": SIXTH, "fraud_red_flag_lines.txt": SIXTH, "shared_red_flag_lines.txt": SIXTH,
           **{f"{name}_red_flag_lines_r2.txt": SEVENTH for name in _ALL},
           **{f"{name}_red_flag_lines_r3.txt": SEVENTH_R3 for name in _ALL},
-          # round 4 (eighth session): lines for the flags added that session, written as round 3's
-          **{f"{name}_red_flag_lines_r4.txt": SEVENTH_R3 for name in CASES}}
+          # rounds 4 and 5 (eighth session): lines for the flags added that session, written as round 3's
+          **{f"{name}_red_flag_lines_{r}.txt": SEVENTH_R3 for name in CASES for r in ("r4", "r5")}}
 HELD_CONCEPT = 4  # the plain-English line, 5th of each concept's six in *_concept_lines_r3.txt
 C_REG = 2.0
 MIN_LINES = 2
@@ -120,7 +120,7 @@ def training_lines(case_id: str, catalog) -> Lines:
             train += [(t, claim_model.OK) for t in (*concept.phrasings, concept.hint, concept.why) if t]
         # the model answer states the step's ideas correctly, one sentence at a time
         train += [(s.text, claim_model.OK) for s in textmod.sentences(step.model_answer or "") if s.tokens]
-    for name in (*(f"{case_id}_red_flag_lines{r}.txt" for r in ("", "_r2", "_r3", "_r4")),
+    for name in (*(f"{case_id}_red_flag_lines{r}.txt" for r in ("", "_r2", "_r3", "_r4", "_r5")),
                  *(f"shared_red_flag_lines{r}.txt" for r in ("", "_r2", "_r3"))):
         path = LINES / name
         if not path.exists():
