@@ -752,3 +752,19 @@ def test_regularly_is_not_regularization():
     assert phrase_terms("regularly") != phrase_terms("regularization")
     case = load_catalog().case("ctr")
     assert "loss" not in {h.id for h in grade(case, "model", "I'd tune the model carefully and train it regularly.").hits}
+
+
+@pytest.mark.parametrize("case_id, step, knocked_down, claimed", [
+    ("recs", "serving", "Someone might propose a single deep model scoring all 200 million videos per request, "
+                        "but at 50k QPS and 150 ms that cannot work.",
+     "We use a single deep model scoring all 200 million videos per request."),
+    ("fraud", "framing", "Lowering the threshold for large payments sounds right, but a false decline costs a "
+                         "third of the amount too.", "Lower the threshold for large payments."),
+    ("ctr", "framing", "It is tempting to say only the order of ads matters, but the reserve and the prices "
+                       "need a calibrated pCTR.", "Only the order of ads matters."),
+])
+def test_a_wrong_practice_put_up_to_be_knocked_down_is_not_claimed(case_id, step, knocked_down, claimed):
+    case = load_catalog().case(case_id)
+    raised = {f.id for f in grade(case, step, knocked_down).red_flags}
+    assert not {f for f in raised if not f.startswith(("likely-", "dismissed-"))}, raised
+    assert grade(case, step, claimed).red_flags, claimed  # the same practice said plainly is the claim

@@ -135,6 +135,35 @@ def _contrast_after(answer: str, toks: tuple[textmod.Token, ...], span: Span, i:
             and not any(ch in answer[toks[span[1]].end : toks[i].start] for ch in ".;:"))
 
 
+# A wrong practice put up to be knocked down: "one might think clicks take days, but ...",
+# "someone might propose one big model over the corpus, but ...", "it is tempting to say only the
+# order matters, but ...", "lowering the threshold for big payments sounds right, but ...". The
+# frame alone is not enough ("many teams assume logs are unbiased" may be the speaker's view too):
+# a rebuttal must follow.
+_STRAWMAN_BEFORE = re.compile(
+    r"\b(?:(?:one|someone|somebody|people|some|many|others|a candidate|candidates|teams?|you)\s+"
+    r"(?:might|may|would|could|often|sometimes|usually|will)?\s*"
+    r"(?:think|say|propose|suggest|argue|assume|believe|claim|expect|want|be tempted)\b"
+    r"|\b(?:it is|it's|its)\s+tempting\b|\btempting to\b|\bthe (?:naive|obvious|easy|simple) "
+    r"(?:approach|idea|answer|view|way|choice|option|thing)\b|\bnaively\b"
+    r"|\ba (?:common|classic|frequent|typical) (?:mistake|trap|pitfall|error)\b)", re.IGNORECASE)
+_STRAWMAN_AFTER = re.compile(
+    r"^[^.;:]*?\b(?:sounds?|seems?|looks?|feels?)\s+(?:\w+\s+)?(?:right|reasonable|good|fine|natural|appealing|"
+    r"obvious|safe|simple|attractive|sensible|logical)\b", re.IGNORECASE)
+_REBUTTAL = re.compile(r"\b(?:but|however|yet|though|although|except)\b", re.IGNORECASE)
+
+
+def is_strawman(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
+    """The matched practice is named by someone else or as a tempting first idea, then rebutted."""
+    toks = sentence.tokens
+    before = answer[sentence.start : toks[span[0]].start]
+    after = answer[toks[span[1]].end : sentence.start + len(sentence.text)]
+    if _STRAWMAN_BEFORE.search(before):
+        return bool(_REBUTTAL.search(after) or _REBUTTAL.search(before[_STRAWMAN_BEFORE.search(before).end():]))
+    appraisal = _STRAWMAN_AFTER.search(after)
+    return bool(appraisal and _REBUTTAL.search(after[appraisal.end():]))
+
+
 def is_negated(answer: str, sentence: textmod.Sentence, span: Span, claimed: frozenset[str] = frozenset()) -> bool:
     """True when a negation or a word of criticism governs the matched span's clause
     (used for red flags: a rejected wrong practice is not a wrong claim). `claimed`: the
@@ -164,7 +193,8 @@ def is_negated(answer: str, sentence: textmod.Sentence, span: Span, claimed: fro
             return False  # "harmful posts" names the content (moderation's subject), "X is harmful" judges X
         return textmod.is_negation(toks[i].raw) or toks[i].term in CRITICAL_STEMS
 
-    return any(rejects(i) for i in range(begin, finish + 1)) or _asks(answer, toks, begin, finish)
+    return (any(rejects(i) for i in range(begin, finish + 1)) or _asks(answer, toks, begin, finish)
+            or is_strawman(answer, sentence, span))
 
 
 # "what does the model optimise", "should we cache results?": a question weighs an option, it claims nothing
