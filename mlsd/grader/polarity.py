@@ -149,7 +149,8 @@ _STRAWMAN_BEFORE = re.compile(
     r"|\ba (?:common|classic|frequent|typical) (?:mistake|trap|pitfall|error)\b)", re.IGNORECASE)
 _STRAWMAN_AFTER = re.compile(
     r"^[^.;:]*?\b(?:sounds?|seems?|looks?|feels?)\s+(?:\w+\s+)?(?:right|reasonable|good|fine|natural|appealing|"
-    r"obvious|safe|simple|attractive|sensible|logical)\b", re.IGNORECASE)
+    r"obvious|safe|simple|attractive|sensible|logical|great|promising|useful|tempting|convenient|easy|cheap)\b",
+    re.IGNORECASE)
 _REBUTTAL = re.compile(r"\b(?:but|however|yet|though|although|except)\b", re.IGNORECASE)
 
 
