@@ -36,8 +36,9 @@ OFF_TOPIC_CAP = 0.0  # a good answer to another problem says nothing about this 
 SPECIFIC_SIMILARITY = 0.15
 _ANY_PROBLEM = "Could be said of any problem: tie it to this case's users, numbers and constraints."
 # the most an answer with 1, 2, 3+ wrong claims (red flags) can score: one confident wrong claim
-# puts the step below a partial answer that says nothing wrong (a partial answer is about half marks)
-WRONG_CLAIM_CAPS = (0.3, 0.2, 0.1)
+# keeps the step below a partial answer that says nothing wrong (a partial answer is about half
+# marks); a tighter cap for one claim (0.3) sank strong answers a phrasing misread on fresh text
+WRONG_CLAIM_CAPS = (0.4, 0.25, 0.1)
 # On-topic prose that names nothing specific ("clarify scale, latency and scope")
 # is worth a little: more than a bare list of terms, far less than a design.
 ENGAGEMENT_CREDIT = 0.15
