@@ -442,33 +442,35 @@ def match_dismissal(answer: str, sents: list[textmod.Sentence], phrasings: list[
     return None
 
 
-class _Unless(NamedTuple):
+class _WordEntry(NamedTuple):
+    """An `unless` or `needs` entry of a red flag, as a sentence is checked against it."""
     terms: frozenset[str]  # its content terms, which the sentence must hold
     order: tuple[str, ...]  # the same, as written: several of them must come together
     small: frozenset[str]  # its stopwords as written, which the sentence must hold too
 
 
-def _unless_words(entry: str) -> _Unless:
-    """The parts of an `unless` entry a sentence is checked against; cached."""
-    found = _UNLESS.get(entry)
+def _entry_words(entry: str) -> _WordEntry:
+    """The parts of an `unless` or `needs` entry a sentence is checked against; cached."""
+    found = _ENTRIES.get(entry)
     if found is None:
         order = textmod.phrase_terms(entry)
         small = frozenset(t.raw for t in textmod.tokens(entry) if t.raw in textmod.STOPWORDS)  # "a/b" is one term
-        found = _UNLESS[entry] = _Unless(frozenset(order), order, small)
+        found = _ENTRIES[entry] = _WordEntry(frozenset(order), order, small)
     return found
 
 
-_UNLESS: dict[str, _Unless] = {}
+_ENTRIES: dict[str, _WordEntry] = {}
 
 
-def _spares(sentence: textmod.Sentence, unless: _Unless) -> bool:
-    """Whether an `unless` entry gives this sentence the flag's correct sense."""
-    return (unless.terms <= sentence.terms and (len(unless.terms) == 1 or _said_together(sentence, unless.order))
-            and unless.small <= sentence.raws)
+def _says_entry(sentence: textmod.Sentence, entry: _WordEntry) -> bool:
+    """Whether the sentence says the entry: all its words, together, its small words included (an
+    `unless` entry said gives the flag's words their correct sense; a `needs` entry, their context)."""
+    return (entry.terms <= sentence.terms and (len(entry.terms) == 1 or _said_together(sentence, entry.order))
+            and entry.small <= sentence.raws)
 
 
 def _said_together(sentence: textmod.Sentence, terms: tuple[str, ...]) -> bool:
-    """An unless entry of several words is a phrase: its terms in order, a small word or two apart
+    """An entry of several words is a phrase: its terms in order, a small word or two apart
     ("time split", "split by time"; not "split the orders randomly, since the time of day")."""
     span = find_ordered(sentence, terms) or find_phrase(sentence, terms)
     return span is not None and span[1] - span[0] + 1 <= len(terms) + 2
@@ -488,15 +490,15 @@ def find_red_flags(answer: str, sents: list[textmod.Sentence], red_flags: list[R
         # "split users at random for the A/B test" is right: those words give another sense
         # an entry of several words ("log loss") needs all of them, not any one ("log" alone spares nothing)
         # and its small words count too: "on top" is not "top", "late for many" is not "late"
-        unless = [found for found in map(_unless_words, flag.unless) if found.terms]
+        unless = [found for found in map(_entry_words, flag.unless) if found.terms]
         # a claim with a context ("scores are probabilities as they are", said of a model trained on
         # SMOTE) is made only by a sentence that names it: said of plain logistic regression it is true
-        needs = [found for found in map(_unless_words, flag.needs) if found.terms]
+        needs = [found for found in map(_entry_words, flag.needs) if found.terms]
         # one wrong sentence is one wrong claim: a sentence that raised a flag raises no other (a shared
         # pitfall that says the same as a case's flag adds nothing), but this flag may be said elsewhere
         skip = frozenset(i for i, s in enumerate(sents)
-                         if i in taken or any(_spares(s, entry) for entry in unless)
-                         or (needs and not any(_spares(s, entry) for entry in needs)))
+                         if i in taken or any(_says_entry(s, entry) for entry in unless)
+                         or (needs and not any(_says_entry(s, entry) for entry in needs)))
         if flag.when == "dismissed":
             found = match_dismissal(answer, sents, flag.phrasings, skip)
         else:

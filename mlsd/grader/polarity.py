@@ -159,8 +159,9 @@ def is_strawman(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
     toks = sentence.tokens
     before = answer[sentence.start : toks[span[0]].start]
     after = answer[toks[span[1]].end : sentence.start + len(sentence.text)]
-    if _STRAWMAN_BEFORE.search(before):
-        return bool(_REBUTTAL.search(after) or _REBUTTAL.search(before[_STRAWMAN_BEFORE.search(before).end():]))
+    frame = _STRAWMAN_BEFORE.search(before)
+    if frame:
+        return bool(_REBUTTAL.search(after) or _REBUTTAL.search(before[frame.end():]))
     appraisal = _STRAWMAN_AFTER.search(after)
     return bool(appraisal and _REBUTTAL.search(after[appraisal.end():]))
 

@@ -100,12 +100,15 @@ def _normalise(answer: str) -> str:
 def dismissals(answer: str) -> list[str]:
     """The dismissive phrases in the answer, in order ("isn't a real concern", "alone is enough")."""
     text = _normalise(answer)
-    # "once the test is long enough" states a condition, not a dismissal; "the chance it's fine"
-    # names an outcome whose probability is weighed; "what lift is enough" asks for a criterion
-    return [m.group(0) for m in _DISMISSAL.finditer(text)
-            if not (m.group("degree") and _CONDITION.search(text[max(0, m.start() - 40) : m.start()]))
-            and not _OUTCOME_CHANCE.search(text[max(0, m.start() - 30) : m.start()])
-            and not _ASKED.search(text[max(0, m.start() - 40) : m.start()])]
+    return [m.group(0) for m in _DISMISSAL.finditer(text) if not _framed(m, text[max(0, m.start() - 40) : m.start()])]
+
+
+def _framed(match: re.Match, before: str) -> bool:
+    """Whether the words just before a dismissive phrase give it another sense: "once the test is
+    long enough" states a condition; "the chance it's fine" names an outcome whose probability is
+    weighed; "what lift is enough" asks for a criterion."""
+    return bool(match.group("degree") and _CONDITION.search(before) or _OUTCOME_CHANCE.search(before)
+                or _ASKED.search(before))
 
 
 def dismissal_penalty(found: list[str]) -> float:
