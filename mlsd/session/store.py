@@ -99,12 +99,12 @@ def _m2_disputes(db: sqlite3.Connection) -> None:
     )
 
 
-# Append-only: each function moves the schema up one version.
 def _m3_flag_disputes(db: sqlite3.Connection) -> None:
     # a user's "I did not claim that" on a red flag, kept beside the concept disputes
     _script(db, "ALTER TABLE disputes ADD COLUMN kind TEXT NOT NULL DEFAULT 'concept';")
 
 
+# Append-only: each function moves the schema up one version.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_initial, _m2_disputes, _m3_flag_disputes]
 SCHEMA_VERSION = len(MIGRATIONS)
 

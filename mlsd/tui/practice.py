@@ -127,8 +127,8 @@ class _Interviewer:
         console.print(hanging(Text("Interviewer: ", style="bold magenta"), prose(probe)))
         console.print(Text(f"(optional: reply and finish with '.', graded with {title}; '.' alone goes on)",
                            style="dim"))
-        commands = {"?": self.ask, ":why": self.why, ":more": self.more, ":covered": self.covered,
-                    ":notwrong": self.not_wrong}
+        # the loop's commands, but for '>': this is where a follow-up's reply goes
+        commands = {name: run for name, run in self.commands().items() if name != ">"}
         engine = self.engine
         try:
             outcome = read_answer(self.ctx, on_hint=on_hint, prompt="> ", allow_empty=True,
