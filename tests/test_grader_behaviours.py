@@ -560,6 +560,21 @@ def test_a_negation_the_flag_itself_says_is_the_claim():
     assert not _raised("We need calibrated probabilities, not just a good ranking.", needed)  # other order: contrast
 
 
+def test_a_negation_governs_only_its_own_clause():
+    """"no focal loss, the auction needs calibrated scores": that "no" is about focal loss, so it neither
+    makes a negated claim ("no need to recalibrate") nor denies calibration; within one clause it does."""
+    flag = _flag("no need recalibrate")
+    note = "loss = plain log loss, no focal loss, the auction needs calibrated probabilities."
+    assert not _raised(note, flag)
+    assert _raised("no need to recalibrate after downsampling", flag)
+    assert _raised("we predict yes or no: late", _flag("yes or no late"))  # "yes or no" negates nothing
+    from mlsd.grader.polarity import is_dismissed
+    from mlsd.grader.core import find_phrase
+    for text, dismissed in ((note, False), ("no need for calibrated probabilities", True)):
+        sentence = sentences(text)[0]
+        assert is_dismissed(text, sentence, find_phrase(sentence, ("calibr",))) is dismissed, text
+
+
 def test_a_canonical_word_said_alone_is_its_canonical_term():
     """'warehouse' alone, 'data warehouse' and 'BigQuery' are one term; 'twotower' typed as one word too."""
     assert _terms("query the warehouse") == _terms("query the data warehouse")

@@ -72,3 +72,19 @@ def test_v2_dev_wrong_below_partial_and_junk_near_zero(voices_report):
     means = {kind: mean for kind, (mean, _) in voices_report.kind_means().items()}
     assert means["wrong"] < means["partial"]
     assert means["stuffed"] <= 0.15 and means["offtopic"] <= 0.15
+
+
+def test_false_flag_audit_reads_the_drill_corpus():
+    """benchmarks/false_flags.py: correct and wrong drill lines, each in a step of the case, and a
+    phrasing's verdict on one sentence graded alone."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from false_flags import corpus, phrasing_flags
+
+    case = load_catalog().case("ctr")
+    correct, wrong = corpus(case)
+    assert len(correct) > 1000 and len(wrong) > 1000
+    assert {step for step, _ in correct} <= set(case.steps) and {step for step, _, _ in wrong} <= set(case.steps)
+    assert "random-split" in phrasing_flags(case, "evaluation", "We evaluate on a random split of the impressions.")
+    assert not phrasing_flags(case, "evaluation", "We evaluate on the last day, never a random split.")

@@ -403,7 +403,7 @@ def match_phrasings(answer: str, sents: list[textmod.Sentence], phrasings: list[
     find = find_claim if respect_negation else find_phrase
     for index, sentence, span, terms in _phrase_spans(sents, phrasings, skip, find, quantified=respect_negation):
         if respect_negation:
-            if is_negated(answer, sentence, span, claimed=_said_negation(sentence, span, terms)):
+            if is_negated(answer, sentence, span, claimed=_said_negation(answer, sentence, span, terms)):
                 continue
             return _Match(_evidence(answer, sentence, span), index, 1.0)
         if is_wished(answer, sentence, span):
@@ -423,14 +423,35 @@ def match_phrasings(answer: str, sents: list[textmod.Sentence], phrasings: list[
     return best
 
 
-def _said_negation(sentence: textmod.Sentence, span: tuple[int, int], terms: tuple[str, ...]) -> frozenset[str]:
+def _said_negation(answer: str, sentence: textmod.Sentence, span: tuple[int, int],
+                   terms: tuple[str, ...]) -> frozenset[str]:
     """The phrasing's terms when it says a negation itself ("no chargeback after 14 days =
-    legit") and the answer says it in the same order: then that negation is the claim, not a
-    rejection of it. In any other order ("we need calibration, not just ranking" for
-    "calibration is not needed") the negation still governs."""
-    if any(textmod.is_negation_term(t) for t in terms) and find_ordered(sentence, terms) == span:
+    legit") and the answer says it in the same order, in one clause: then that negation is the
+    claim, not a rejection of it. In any other order ("we need calibration, not just ranking" for
+    "calibration is not needed"), or across a comma ("no focal loss, the auction needs calibrated
+    probabilities" for "no need to recalibrate": the "no" is about focal loss), the negation still governs."""
+    if any(textmod.is_negation_term(t) for t in terms) and find_ordered(sentence, terms) == span \
+            and _negation_reaches(answer, sentence, span, frozenset(terms)):
         return frozenset(terms)
     return frozenset()
+
+
+_NEGATION_SCOPE_END = re.compile(r"[,;:()]")  # a negation's scope ends with its clause
+
+
+def _negation_reaches(answer: str, sentence: textmod.Sentence, span: tuple[int, int], terms: frozenset[str]) -> bool:
+    """Whether each negation of the phrasing inside the span governs the phrasing term after it:
+    no clause break lies between them ("no chargeback, so legit" yes; "no focal loss, it needs
+    calibrated scores" no: that "no" is about focal loss)."""
+    toks = sentence.tokens
+    for i in range(span[0], span[1] + 1):
+        if not textmod.is_negation_term(toks[i].term) or toks[i].term not in terms or i and toks[i - 1].raw == "or":
+            continue  # ("yes or no: late?" names two answers, it negates nothing)
+        after = next((j for j in range(i + 1, span[1] + 1)
+                      if toks[j].term in terms and not textmod.is_negation_term(toks[j].term)), None)
+        if after is not None and _NEGATION_SCOPE_END.search(answer[toks[i].end : toks[after].start]):
+            return False
+    return True
 
 
 def match_dismissal(answer: str, sents: list[textmod.Sentence], phrasings: list[str],

@@ -345,7 +345,9 @@ def is_dismissed(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
         if d < first and any(ch in answer[toks[d].end : toks[first].start] for ch in _FRAGMENT_BREAKS):
             break  # "clicks are not relevance: debias by position": the note moved on after the colon
         if _is_denial(toks[d]) and not _contrastive(toks, d):
-            if any(t.term in VALUE_STEMS for t in toks[d : max(first, d + 3)]):
+            # in the denial's clause: "no focal loss, the auction needs calibrated scores" denies focal loss
+            if any(toks[k].term in VALUE_STEMS and not _punctuation_between(answer, toks, d, k)
+                   for k in range(d, min(len(toks), max(first, d + 3)))):
                 return True
             if d >= first:
                 continue
