@@ -568,6 +568,10 @@ def test_a_negation_governs_only_its_own_clause():
     assert not _raised(note, flag)
     assert _raised("no need to recalibrate after downsampling", flag)
     assert _raised("we predict yes or no: late", _flag("yes or no late"))  # "yes or no" negates nothing
+    # out of order, a contrast word splits the words between two clauses
+    replace = _flag("replace bm25")
+    assert _raised("replace BM25 with dense retrieval", replace) and _raised("BM25, replaced by embeddings", replace)
+    assert not _raised("keep the BM25 retrieval but replace the popularity prior", replace)
     from mlsd.grader.polarity import is_dismissed
     from mlsd.grader.core import find_phrase
     for text, dismissed in ((note, False), ("no need for calibrated probabilities", True)):

@@ -159,9 +159,13 @@ def find_claim(sentence: textmod.Sentence, terms: tuple[str, ...]) -> tuple[int,
     if span is not None:
         return span
     span = find_phrase(sentence, terms)
-    if span is not None and span[1] - span[0] + 1 <= len(terms) + 2:
-        return span
+    if span is not None and span[1] - span[0] + 1 <= len(terms) + 2 \
+            and not any(t.raw in _CONTRAST_WORDS for t in sentence.tokens[span[0] : span[1] + 1]):
+        return span  # (out of order across "but", the words belong to two clauses: "keeps BM25, but replaces X")
     return None
+
+
+_CONTRAST_WORDS = frozenset("but while whereas though although".split())
 
 
 def find_phrase(sentence: textmod.Sentence, terms: tuple[str, ...]) -> tuple[int, int] | None:
