@@ -15,11 +15,9 @@ score: a grade shows it as a likely wrong claim, quoting the sentence.
 from __future__ import annotations
 
 import functools
-import gzip
-import json
-import math
 from pathlib import Path
 
+from mlsd.grader import sparse_model
 from mlsd.grader import text as textmod
 
 MODEL_DIR = Path(__file__).with_name("data") / "claim_model"  # <case>.json.gz, one per case
@@ -74,15 +72,8 @@ def model_file(case_id: str) -> Path:
 
 @functools.lru_cache(maxsize=None)
 def load(case_id: str) -> dict | None:
-    """A case's model: {"fingerprint", "classes", "intercept", "weights": {feature: [[class, w], ...]}}."""
-    path = model_file(case_id)
-    if "/" in case_id or not path.is_file():
-        return None
-    try:
-        data = json.loads(gzip.decompress(path.read_bytes()))
-    except (OSError, ValueError, EOFError):  # unreadable: grading goes on with phrasings alone
-        return None
-    return data if isinstance(data, dict) and {"classes", "intercept", "weights"} <= data.keys() else None
+    """A case's model (see sparse_model), or None when it has none or it cannot be read."""
+    return None if "/" in case_id else sparse_model.read(model_file(case_id))
 
 
 def has_model(case_id: str) -> bool:
@@ -96,19 +87,13 @@ def likely_flag(case_id: str, sentence: "str | textmod.Sentence", allowed: froze
     if model is None:
         return None
     classes = model["classes"]
-    logits = list(model["intercept"])
-    weights = model["weights"]
     found = features(sentence) if isinstance(sentence, str) else features(sentence.text, sentence.tokens, sentence.start)
-    for feature in found:
-        for index, weight in weights.get(feature, ()):
-            logits[index] += weight
-    top = max(logits)
-    exps = [math.exp(v - top) for v in logits]
+    shares = sparse_model.probabilities(model, found)
     candidates = [i for i, name in enumerate(classes) if name != OK and name in allowed]
     if not candidates:
         return None
     # several flags can make nearly the same claim ("only the order matters", "calibration does not
     # matter") and split the mass between them: the sentence is wrong when their sum is high
-    probability = sum(exps[i] for i in candidates) / sum(exps)
-    best = max(candidates, key=lambda i: exps[i])
+    probability = sum(shares[i] for i in candidates)
+    best = max(candidates, key=lambda i: shares[i])
     return (classes[best], probability) if probability >= THRESHOLD else None
