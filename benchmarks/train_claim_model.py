@@ -54,7 +54,6 @@ SPLITS = {"ctr_red_flag_lines.txt": SIXTH, "fraud_red_flag_lines.txt": SIXTH, "s
           **{f"{name}_red_flag_lines_r3.txt": SEVENTH_R3 for name in _ALL},
           # rounds 4 and 5 (eighth session): lines for the flags added that session, written as round 3's
           **{f"{name}_red_flag_lines_{r}.txt": SEVENTH_R3 for name in CASES for r in ("r4", "r5")}}
-HELD_CONCEPT = 4  # the plain-English line, 5th of each concept's six in *_concept_lines_r3.txt
 C_REG = 2.0
 MIN_LINES = 2
 HARD_NEGATIVE_WEIGHT = 2.0  # C lines are written to share their W lines' words: the contrast to learn
@@ -76,17 +75,43 @@ def flag_lines(path: Path, split: tuple[set[int], set[int]] | None):
             yield flag, kind, line[2:].strip(), held
 
 
-def concept_lines(path: Path, split: bool):
-    """(concept id or "-", sentence, held out?) for each `STEP | CONCEPT | sentence` line."""
-    position: dict[str, int] = {}
+def _held_r3(concept: str, n: int, ordinal: int) -> bool:
+    return concept != "-" and n % 6 == 4  # the plain-English line, 5th of each concept's six
+
+
+def _held_r5(concept: str, n: int, ordinal: int) -> bool:
+    return n == 1  # the written plain-English line of each concept, and each step's 2nd vague line
+
+
+def _held_r6(concept: str, n: int, ordinal: int) -> bool:
+    # the mechanism-in-everyday-words line of every other concept, and each step's 2nd vague line
+    return n == 1 if concept == "-" else n == 0 and ordinal % 2 == 0
+
+
+# which concept lines were held out, by file (see drill_lines/README.md); other files serve whole
+CONCEPT_FILES = {"concept_lines.txt": None, "concept_lines_r3.txt": _held_r3, "plain_lines.txt": None,
+                 "concept_lines_r5.txt": _held_r5, "concept_lines_r6.txt": _held_r6}
+
+
+def concept_lines(path: Path):
+    """(step, concept id or "-", sentence, held out?) for each `STEP | CONCEPT | sentence` line."""
+    held = CONCEPT_FILES.get(path.name.split("_", 1)[1])
+    position: dict[tuple[str, str], int] = {}
+    ordinal = 0  # concepts in the order the file first names them
     for line in path.read_text(encoding="utf-8").splitlines():
         parts = [p.strip() for p in line.split("|")]
         if len(parts) != 3 or not parts[2]:
             continue
-        concept = parts[1]
-        n = position.get(concept, 0)
-        position[concept] = n + 1
-        yield concept, parts[2], split and concept != "-" and n % 6 == HELD_CONCEPT
+        key = (parts[0], parts[1])
+        n = position.get(key, 0)
+        position[key] = n + 1
+        if n == 0 and parts[1] != "-":
+            ordinal += 1
+        yield parts[0], parts[1], parts[2], bool(held and held(parts[1], n, ordinal))
+
+
+def concept_files(case_id: str) -> list[Path]:
+    return [LINES / f"{case_id}_{name}" for name in CONCEPT_FILES if (LINES / f"{case_id}_{name}").exists()]
 
 
 class Lines(NamedTuple):
@@ -134,12 +159,9 @@ def training_lines(case_id: str, catalog) -> Lines:
                     train.append((sentence, label))
                     if kind == "C":
                         hard.add(sentence)
-    for name, split in ((f"{case_id}_concept_lines.txt", False), (f"{case_id}_concept_lines_r3.txt", True),
-                        (f"{case_id}_plain_lines.txt", False)):
-        path = LINES / name
-        if path.exists():
-            for _, sentence, is_held in concept_lines(path, split):
-                held.append((sentence, claim_model.OK, name)) if is_held else train.append((sentence, claim_model.OK))
+    for path in concept_files(case_id):
+        for _, _, sentence, is_held in concept_lines(path):
+            held.append((sentence, claim_model.OK, path.name)) if is_held else train.append((sentence, claim_model.OK))
     # the grader reads a sentence at a time ("...; ..." is two): the parts of a correct line are
     # correct too, and are what the model will see
     parts = [(piece.text, label) for sentence, label in train if label == claim_model.OK

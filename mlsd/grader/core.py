@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 from mlsd.grader import text as textmod
-from mlsd.grader import claim_model, memo, soft, tone
+from mlsd.grader import claim_model, concept_model, memo, soft, tone
 from mlsd.grader.polarity import is_dismissed, is_negated, is_wished
 from mlsd.content.schema import LEVELS, Case, Concept, RedFlag, Rubric
 
@@ -615,7 +615,7 @@ def rubric_vocabulary(rubric: Rubric) -> frozenset[str]:
 def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: str = DEFAULT_LEVEL,
                  topic_check=None, relevance=None, red_flags: list[RedFlag] | None = None,
                  context: tuple[Rubric, ...] = (), known_terms: frozenset[str] = frozenset(),
-                 specificity=None, claim_reader=None) -> Grade:
+                 specificity=None, claim_reader=None, concept_reader=None) -> Grade:
     """Score one answer against a rubric.
 
     score = max(coverage x shape, engagement) - penalties, capped by wrong claims and when off-topic, where coverage
@@ -626,6 +626,8 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
     prose about the step's subject in general terms (see topic.step_relevance).
     claim_reader(Sentence, flag ids) -> (flag id, probability) or None: the learned model's reading
     of a sentence no phrasing flagged (see claim_model); what it finds costs a little and caps nothing.
+    concept_reader(Sentence) -> [(concept id, probability)]: the learned model's reading of a sentence
+    no phrasing credited (see concept_model); what it finds earns a soft hit's share.
     """
     if level not in LEVELS:
         raise ValueError(f"unknown level {level!r}; expected one of {', '.join(LEVELS)}")
@@ -677,14 +679,27 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
     # only in sentences no phrasing matched: a sentence already about named concepts is not
     # also, in other words, about a further one
     said = frozenset(by_sentence) | skip
-    for concept_id, (index, _) in soft.soft_hits(rubric, sents, said, hit_ids, context).items():
-        concept = next(c for c in rubric.concepts if c.id == concept_id)
+    concepts = {c.id: c for c in rubric.concepts}
+
+    def sentence_hit(concept: Concept, index: int) -> None:
+        """A concept read from a whole sentence rather than a phrasing: a soft hit's share of its points."""
         sentence = sents[index]
         span = (0, len(sentence.tokens) - 1)
         hits.append(Hit(concept.id, concept.label, _evidence(answer, sentence, span), concept.level, concept.weight))
         credit[concept.id] = soft.CREDIT * claim_quality(answer, sentence, span)
-        misses[:] = [m for m in misses if m.id != concept_id]
+        misses[:] = [m for m in misses if m.id != concept.id]
         by_sentence.setdefault(index, []).append(concept)
+        hit_ids.add(concept.id)
+
+    for concept_id, (index, _) in soft.soft_hits(rubric, sents, said, hit_ids, context).items():
+        sentence_hit(concepts[concept_id], index)
+    if concept_reader is not None:
+        # and the learned reading of those sentences: a mechanism described without its name
+        for index, sentence in enumerate(sents):
+            if index not in said:
+                for concept_id, _ in concept_reader(sentence):
+                    if concept_id in concepts and concept_id not in hit_ids:
+                        sentence_hit(concepts[concept_id], index)
     if claim_reader is not None:
         # last, so that a phrasing's flag or a concept waved away is what a sentence is read as first
         for flag, index in _likely_flags(sents, step_flags, wrong_sentences | waved_sentences,
@@ -841,8 +856,10 @@ def grade(case: Case, step_id: str, text: str, level: str = DEFAULT_LEVEL) -> Gr
     memo.by_identity(_SEEDED, (case,), lambda: _seed_from_cache(case))
     specificity = (lambda sid, answer: topics.similarities(sid, answer).get(case.id, 0.0)) if topics else None
     reader = functools.partial(claim_model.likely_flag, case.id) if claim_model.has_model(case.id) else None
+    concepts = (functools.partial(concept_model.likely_concepts, case.id, step_id)
+                if concept_model.has_model(case.id) else None)
     result = grade_rubric(case.id, step_id, step.rubric, text, level, topic_check=check, relevance=relevance,
-                          specificity=specificity, claim_reader=reader,
+                          specificity=specificity, claim_reader=reader, concept_reader=concepts,
                           red_flags=pitfalls.for_step(step.rubric, step_id), context=_case_rubrics(case),
                           known_terms=known)
     if case.architecture is not None and case.architecture.step == step_id:

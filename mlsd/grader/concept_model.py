@@ -1,0 +1,60 @@
+"""Concepts said in words no phrasing lists, read by a small learned model.
+
+Phrasings and soft cues catch the usual ways of naming an idea; a candidate who knows the idea
+but not its name describes the mechanism instead ("a slower, more careful reader that looks at
+the query and the listing together, used only on the top hundred" is a cross-encoder re-ranker),
+and non-native English puts it in still other words. One multinomial logistic regression per
+case, over the same sentence features as the claim model (stems, stem bigrams, negated stems),
+was trained on the concept drill lines helpers wrote from each concept's label, hint and why
+(`benchmarks/train_concept_model.py`, from `benchmarks/data/drill_lines/` and the content). Its
+classes are "STEP/CONCEPT" for every concept of every step, and "none" for vague lines that name
+the subject and commit to nothing. Scored in plain Python (see sparse_model).
+
+It reads only sentences no phrasing credited, and what it finds earns a soft hit's share of the
+concept's points: less than saying it plainly (see core.grade_rubric).
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from mlsd.grader import claim_model, sparse_model
+from mlsd.grader import text as textmod
+
+MODEL_DIR = Path(__file__).with_name("data") / "concept_model"  # <case>.json.gz, one per case
+NONE = "none"
+THRESHOLD = 0.5  # the probability that the sentence states this concept of the step (over every concept and "none")
+
+
+def label(step_id: str, concept_id: str) -> str:
+    """A model class: concepts are read per step, since two steps may share an id."""
+    return f"{step_id}/{concept_id}"
+
+
+def model_file(case_id: str) -> Path:
+    return MODEL_DIR / f"{case_id}.json.gz"
+
+
+@functools.lru_cache(maxsize=None)
+def load(case_id: str) -> dict | None:
+    """A case's model (see sparse_model), or None when it has none or it cannot be read."""
+    return None if "/" in case_id else sparse_model.read(model_file(case_id))
+
+
+def has_model(case_id: str) -> bool:
+    return load(case_id) is not None
+
+
+def likely_concepts(case_id: str, step_id: str, sentence: "str | textmod.Sentence") -> list[tuple[str, float]]:
+    """(concept id, probability) of each concept of `step_id` the sentence states with probability
+    at least THRESHOLD, most likely first; [] when the case has no model."""
+    model = load(case_id)
+    if model is None:
+        return []
+    found = (claim_model.features(sentence) if isinstance(sentence, str)
+             else claim_model.features(sentence.text, sentence.tokens, sentence.start))
+    prefix = step_id + "/"
+    likely = [(name.removeprefix(prefix), p) for name, p in zip(model["classes"], sparse_model.probabilities(model, found))
+              if p >= THRESHOLD and name.startswith(prefix)]
+    return sorted(likely, key=lambda item: -item[1])

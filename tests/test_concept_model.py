@@ -1,0 +1,130 @@
+"""The learned concept model (mlsd.grader.concept_model): how it reads a sentence, how a grade uses
+what it reads, and that the shipped weights were trained on today's content."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mlsd.content.loader import load_catalog
+from mlsd.content.schema import Rubric
+from mlsd.grader import concept_model, grade, soft
+from mlsd.grader.core import grade_rubric
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def toy_model(tmp_path, monkeypatch):
+    # "careful reader" states the re-ranker of step model; "cheap" the baseline of both steps
+    folder = tmp_path / "concept_model"
+    folder.mkdir()
+    model = {"classes": ["none", "model/reranker", "model/baseline", "data/baseline"], "intercept": [2.0, 0.0, 0.0, 0.0],
+             "weights": {"care": [[1, 5.0]], "reader": [[1, 2.0]], "cheap": [[2, 4.0], [3, 4.0]]}}
+    (folder / "toy.json.gz").write_bytes(gzip.compress(json.dumps(model).encode()))
+    monkeypatch.setattr(concept_model, "MODEL_DIR", folder)
+    concept_model.load.cache_clear()
+    yield
+    concept_model.load.cache_clear()
+
+
+def test_a_sentence_is_read_as_the_concepts_of_its_step_only(toy_model):
+    [(concept, probability)] = concept_model.likely_concepts("toy", "model", "a slower, careful reader on the top hundred")
+    assert concept == "reranker" and probability >= concept_model.THRESHOLD
+    assert concept_model.likely_concepts("toy", "data", "a slower, careful reader on the top hundred") == []
+
+
+def test_probability_split_between_steps_is_not_pooled(toy_model):
+    # "cheap" points at the baseline of two steps: neither step's share reaches the threshold
+    assert concept_model.likely_concepts("toy", "model", "something cheap first") == []
+
+
+def test_a_vague_sentence_reads_as_nothing(toy_model):
+    assert concept_model.likely_concepts("toy", "model", "we make the model good and fast") == []
+
+
+def test_no_model_or_an_unreadable_one_reads_nothing(tmp_path, monkeypatch):
+    assert concept_model.likely_concepts("no-such-case", "model", "anything") == []
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    (folder / "toy.json.gz").write_bytes(b"\x1f\x8b not really gzip")
+    monkeypatch.setattr(concept_model, "MODEL_DIR", folder)
+    concept_model.load.cache_clear()
+    try:
+        assert not concept_model.has_model("toy") and concept_model.likely_concepts("toy", "model", "x") == []
+        assert not concept_model.has_model("../toy")
+    finally:
+        concept_model.load.cache_clear()
+
+
+# ------------------------------------------------------------------ in a grade
+
+
+def _rubric() -> Rubric:
+    return Rubric.model_validate({
+        "concepts": [{"id": "reranker", "label": "Cross-encoder re-ranker", "weight": 2, "level": "mid",
+                      "phrasings": ["cross encoder"], "why": "w"},
+                     {"id": "baseline", "label": "Baseline", "weight": 2, "level": "mid",
+                      "phrasings": ["baseline"], "why": "w"}],
+        "red_flags": [{"id": "no-baseline", "claim": "Skip the baseline.", "phrasings": ["skip baseline"],
+                       "penalty": 0.2, "why": "w", "fix": "f"}],
+    })
+
+
+def _reader(words: str, concept_id: str = "reranker"):
+    return lambda sentence: [(concept_id, 0.8)] if words in sentence.text else []
+
+
+def test_a_concept_the_model_reads_earns_a_soft_share_and_quotes_its_sentence():
+    text = ("First we ship the baseline ranker we have today, because it is cheap to run. Then a slower, more "
+            "careful reader looks at the query and the listing together, but only for the top hundred results.")
+    plain = grade_rubric("toy", "model", _rubric(), text)
+    read = grade_rubric("toy", "model", _rubric(), text, concept_reader=_reader("careful reader"))
+    assert "reranker" not in {h.id for h in plain.hits}
+    [hit] = [h for h in read.hits if h.id == "reranker"]
+    assert "careful reader" in hit.evidence
+    assert hit.points == pytest.approx(soft.CREDIT * hit.weight)  # a full sentence of prose: a soft hit's share
+    assert "reranker" not in {m.id for m in read.misses}
+    assert read.score > plain.score
+
+
+def test_the_model_reads_only_sentences_no_phrasing_credited_and_adds_no_second_hit():
+    text = "Our baseline is the current ranker, kept as the bar to beat. A cross encoder reranks the top hundred."
+    result = grade_rubric("toy", "model", _rubric(), text,
+                          concept_reader=lambda sentence: [("reranker", 0.9), ("baseline", 0.9)])
+    hits = {h.id: h for h in result.hits}
+    assert set(hits) == {"reranker", "baseline"}
+    assert hits["baseline"].points == pytest.approx(hits["baseline"].weight)  # the phrasing's hit, not the model's
+
+
+def test_a_sentence_that_makes_a_wrong_claim_earns_nothing_from_the_model():
+    text = "We skip the baseline, a careful reader of query and listing is all we need."
+    result = grade_rubric("toy", "model", _rubric(), text, concept_reader=_reader("careful reader"))
+    assert "no-baseline" in {f.id for f in result.red_flags}
+    assert "reranker" not in {h.id for h in result.hits}
+
+
+# ------------------------------------------------------------------ the shipped models
+
+
+@pytest.mark.parametrize("case_id", ["ctr", "eta", "fraud", "recs", "search"])
+def test_every_graded_case_ships_a_model(case_id):
+    assert concept_model.has_model(case_id)
+
+
+def test_the_shipped_models_were_trained_on_todays_content():
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "train_concept_model.py"), "--check"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, f"{done.stdout}{done.stderr}: run python benchmarks/train_concept_model.py"
+
+
+def test_the_search_model_reads_a_cross_encoder_described_without_its_name():
+    case = load_catalog().case("search")
+    text = ("For the final ordering, a second, slower model reads the query and each listing's text side by side "
+            "and scores how well they fit, but only for the top hundred or so candidates, since it is expensive.")
+    assert "cross-encoder" in {h.id for h in grade(case, "model", text).hits}
