@@ -579,6 +579,16 @@ def test_a_negation_governs_only_its_own_clause():
         assert is_dismissed(text, sentence, find_phrase(sentence, ("calibr",))) is dismissed, text
 
 
+def test_a_practice_named_as_the_subject_of_its_harm_is_not_claimed():
+    """"Caching pages for hours would show old prices" weighs the practice and rejects it; said as the
+    plan, or with a verb that could praise it, the claim stands."""
+    cache = _flag("cache pages for hours")
+    assert not _raised("Caching pages for hours would hide price changes, so we cache for a minute.", cache)
+    assert not _raised("To cache pages for hours would blow the freshness budget.", cache)
+    assert _raised("We cache pages for hours, which would lose a little freshness.", cache)  # the plan, its cost
+    assert _raised("Cache pages for hours; that would give us a 90% hit rate.", cache)
+
+
 def test_a_canonical_word_said_alone_is_its_canonical_term():
     """'warehouse' alone, 'data warehouse' and 'BigQuery' are one term; 'twotower' typed as one word too."""
     assert _terms("query the warehouse") == _terms("query the data warehouse")

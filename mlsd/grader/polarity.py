@@ -166,6 +166,26 @@ def is_strawman(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
     return bool(appraisal and _REBUTTAL.search(after[appraisal.end():]))
 
 
+# "Caching full pages for hours would show old prices", "A random split would overstate gains": a
+# practice made the subject of a harm it would do is weighed and rejected, not proposed. Only verbs
+# that name a harm count ("would give us", "would show" could praise it), and not where the speaker
+# is the subject ("we would lose a day" may be the plan's accepted cost).
+_HARM_VERBS = ("overstate understate inflate deflate exaggerate leak hide mask mislead miss bias skew break blow "
+               "confound contaminate poison overfit remove delete erase lose hurt waste penalise penalize starve "
+               "drown destroy wreck undercount overcount double").split()
+_HARM_AFTER = re.compile(r"^[^,;:]{0,40}?\b(?:would|could)\s+(?:\w+\s+){0,2}?(?:" + "|".join(_HARM_VERBS) + r")\w*\b",
+                         re.IGNORECASE)
+_SPEAKER = re.compile(r"\b(?:i|we|you|they|i'd|we'd|you'd)\b", re.IGNORECASE)
+
+
+def is_hypothetical_harm(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
+    """The matched practice is the subject of a harm it would do ("X would overstate recall")."""
+    toks = sentence.tokens
+    if _SPEAKER.search(answer[sentence.start : toks[span[0]].start]):
+        return False
+    return bool(_HARM_AFTER.search(answer[toks[span[1]].end : sentence.start + len(sentence.text)]))
+
+
 def is_negated(answer: str, sentence: textmod.Sentence, span: Span, claimed: frozenset[str] = frozenset()) -> bool:
     """True when a negation or a word of criticism governs the matched span's clause
     (used for red flags: a rejected wrong practice is not a wrong claim). `claimed`: the
@@ -196,7 +216,7 @@ def is_negated(answer: str, sentence: textmod.Sentence, span: Span, claimed: fro
         return textmod.is_negation(toks[i].raw) or toks[i].term in CRITICAL_STEMS
 
     return (any(rejects(i) for i in range(begin, finish + 1)) or _asks(answer, toks, begin, finish)
-            or is_strawman(answer, sentence, span))
+            or is_strawman(answer, sentence, span) or is_hypothetical_harm(answer, sentence, span))
 
 
 # "what does the model optimise", "should we cache results?": a question weighs an option, it claims nothing
