@@ -589,6 +589,19 @@ def test_a_practice_named_as_the_subject_of_its_harm_is_not_claimed():
     assert _raised("Cache pages for hours; that would give us a 90% hit rate.", cache)
 
 
+def test_a_dismissal_put_up_to_be_knocked_down_or_refused_is_not_one():
+    from mlsd.grader.core import find_phrase
+    from mlsd.grader.polarity import is_dismissed
+
+    def dismissed(text: str) -> bool:
+        sentence = sentences(text)[0]
+        return is_dismissed(text, sentence, find_phrase(sentence, ("calibr",)))
+
+    assert dismissed("Calibration doesn't matter for the fraud score.")
+    assert not dismissed("Some would say calibration doesn't matter here, but the threshold reads it as a probability.")
+    assert not dismissed("I wouldn't accept that calibration doesn't matter, since the threshold reads it.")
+
+
 def test_a_canonical_word_said_alone_is_its_canonical_term():
     """'warehouse' alone, 'data warehouse' and 'BigQuery' are one term; 'twotower' typed as one word too."""
     assert _terms("query the warehouse") == _terms("query the data warehouse")

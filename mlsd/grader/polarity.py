@@ -281,6 +281,10 @@ def is_wished(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
     return False
 
 
+_REFUSED = re.compile(r"\b(?:wouldn't|would not|don't|do not|never|can't|cannot|won't)\s+(?:\w+\s+)?"
+                     r"(?:accept|buy|agree|believe)\s+(?:with\s+)?(?:that|the (?:idea|claim|view) that)\b", re.IGNORECASE)
+
+
 def is_dismissed(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
     """True when the answer denies or waves away the matched concept.
 
@@ -294,6 +298,10 @@ def is_dismissed(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
     Contrast is not denial: "calibrated, not just ranked", "a requirement, not a nice-to-have".
     """
     toks = sentence.tokens
+    # "some would say calibration doesn't matter, but ...", "I wouldn't accept that latency is no concern":
+    # a dismissal put up to be knocked down, or refused, is the opposite of one
+    if is_strawman(answer, sentence, span) or _REFUSED.search(answer[sentence.start : toks[span[0]].start]):
+        return False
     begin, finish = clause_bounds(answer, sentence, span, punctuation=False)
     first, last = span
     # notes ask and answer: "decompose into stages? no -> one model", "calibration? not needed"
