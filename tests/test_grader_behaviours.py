@@ -810,3 +810,28 @@ def test_a_wrong_practice_put_up_to_be_knocked_down_is_not_claimed(case_id, step
     raised = {f.id for f in grade(case, step, knocked_down).red_flags}
     assert not {f for f in raised if not f.startswith(("likely-", "dismissed-"))}, raised
     assert grade(case, step, claimed).red_flags, claimed  # the same practice said plainly is the claim
+
+
+def test_ideas_explained_score_above_the_same_ideas_only_named(catalog):
+    """Elaboration: content words in the sentences that earned a concept, against about 12 per idea.
+    Words spent on sentences that earn nothing (filler, another subject) do not count."""
+    from mlsd.grader.core import ELABORATION_SHARE, elaboration
+
+    case = catalog.case("ctr")
+    named = ("Evaluate offline on log loss and calibration. Then an A/B test on revenue per search. "
+             "Guardrails: latency and ad CTR.")
+    explained = ("Offline I'd compare log loss on the day after the training window, and check calibration per "
+                 "slice, predicted over observed clicks by query type and position, because the auction prices "
+                 "every click from pCTR. Then an A/B test split by user, with revenue per thousand searches as the "
+                 "goal, run for two weeks to cover the weekly cycle. Guardrails would be p99 latency inside the "
+                 "page budget and ad CTR, so that a revenue win that shows users worse ads is not shipped.")
+    padded = named + " We are a great team and we always deliver value to everyone we work with, every single day."
+    short, full, pad = (grade(case, "evaluation", t) for t in (named, explained, padded))
+    def factor(result) -> float:
+        return next((float(p.detail.split()[1]) for p in result.breakdown if p.label == "elaboration"), 1.0)
+
+    assert factor(short) < 0.8 and factor(full) > 0.9 and full.score > short.score
+    assert factor(pad) == factor(short)  # the padding earns no concept: its words do not elaborate
+    sents = sentences(explained)
+    assert elaboration(sents, 3) == 1.0
+    assert 1 - ELABORATION_SHARE <= elaboration(sentences("calibration."), 5) < 0.8

@@ -28,6 +28,9 @@ BONUS_FACTOR = 0.5
 DISMISSAL_PENALTY = 0.1
 SATURATION = 0.75  # full marks at 75% of the expected weight: a strong answer may skip a minor point
 DEPTH_WORDS = 40  # content words at which an answer is long enough to show a design
+ELABORATION_PER_IDEA = 12  # content words in credited sentences, per idea credited, to explain it rather than name it
+ELABORATION_WORDS = 60  # and never more than this in all: a long answer's ideas need not each get a paragraph
+ELABORATION_SHARE = 0.3  # what an answer that only names its ideas loses at most
 CONCEPTS_PER_SENTENCE = 3
 LISTED_CREDIT = 0.3  # what a concept beyond CONCEPTS_PER_SENTENCE in one sentence keeps: it was listed
 OFF_TOPIC_CAP = 0.0  # a good answer to another problem says nothing about this one
@@ -583,6 +586,17 @@ def _answer_shape(sents: list[textmod.Sentence]) -> tuple[float, float, float]:
     return prose, depth, min(1.0, reasons / max(1.0, len(sents) / 2))
 
 
+def elaboration(credited: list[textmod.Sentence], ideas: int) -> float:
+    """How much the answer says about the `ideas` it was credited for: content words in the sentences
+    that earned them, against ELABORATION_PER_IDEA each (at most ELABORATION_WORDS in all). Naming six
+    ideas in six short lines and explaining them (how, with what numbers, at what cost) cover the same
+    checklist; an interviewer hears the difference, and words spent elsewhere (filler, another
+    subject) do not count."""
+    content = sum(1 for sentence in credited for t in sentence.tokens if t.raw not in FUNCTION_WORDS)
+    target = min(ELABORATION_WORDS, ELABORATION_PER_IDEA * ideas)
+    return 1 - ELABORATION_SHARE + ELABORATION_SHARE * min(1.0, content / target)
+
+
 def hit_points(hit: Hit, credit: float, level: str) -> float:
     """What one hit adds: its weight, times how much it reads as a claim; half for a concept above the level."""
     return (hit.weight if hit.level in _EXPECTED[level] else BONUS_FACTOR * hit.weight) * credit
@@ -618,12 +632,14 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
                  specificity=None, claim_reader=None, concept_reader=None) -> Grade:
     """Score one answer against a rubric.
 
-    score = max(coverage x shape, engagement) - penalties, capped by wrong claims and when off-topic, where coverage
+    score = (max(coverage x shape, engagement) - red-flag penalties, capped by wrong claims) x elaboration
+    - tone penalties, capped when off-topic, where coverage
     is the level-weighted share of concepts shown (each hit weighted by how
     much it reads as a claim rather than a listed noun), shape reflects prose,
     depth and reasons given, and penalties come from red flags and concepts
     waved away ("latency isn't a concern"), and engagement is a small credit for
-    prose about the step's subject in general terms (see topic.step_relevance).
+    prose about the step's subject in general terms (see topic.step_relevance), and elaboration
+    how much the sentences that earned concepts say about them (see `elaboration`).
     claim_reader(Sentence, flag ids) -> (flag id, probability) or None: the learned model's reading
     of a sentence no phrasing flagged (see claim_model); what it finds costs a little and caps nothing.
     concept_reader(Sentence) -> [(concept id, probability)]: the learned model's reading of a sentence
@@ -771,6 +787,12 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
             score = cap
             parts.append(ScorePart("cap", f"{claims} wrong claim{'s' if claims > 1 else ''}: at most "
                                    f"{round(cap * 100)}%", score))
+    elaborated = elaboration([sents[i] for i in by_sentence], len(hits)) if hits else 1.0
+    if elaborated < 0.995 and score > 0:
+        # on what the checklist earned less its wrong claims (general-terms credit included); tone costs whole points
+        score *= elaborated
+        notes.append("Names its ideas more than it explains them: say how each would work, with numbers and why.")
+        parts.append(ScorePart("elaboration", f"x {elaborated:.2f} (little said about the ideas it names)", score))
     waved = tone.dismissals(answer)
     if waved:
         notes.append(f"Waves things away (\"{waved[0]}\"): say what it would cost and why you accept that.")
