@@ -245,14 +245,19 @@ def report(case_id: str, held: list[tuple[str, str, str]], catalog) -> list[str]
     return lines
 
 
+def stale(load, train_of) -> list[str]:
+    """Cases whose shipped model (`load(case)`) was not trained on today's lines (`train_of(case)`)."""
+    return [case_id for case_id in CASES if (load(case_id) or {}).get("fingerprint") != fingerprint(train_of(case_id))]
+
+
+def write_model(path: Path, model: dict) -> None:
+    """Gzipped JSON, byte-identical for identical weights (sorted keys, no timestamp)."""
+    body = json.dumps(model, separators=(",", ":"), sort_keys=True).encode()
+    path.write_bytes(gzip.compress(body, 9, mtime=0))
+
+
 def stale_cases(catalog) -> list[str]:
-    """Cases whose shipped model was not trained on today's lines and features."""
-    stale = []
-    for case_id in CASES:
-        model = claim_model.load(case_id)
-        if model is None or model.get("fingerprint") != fingerprint(training_lines(case_id, catalog).train):
-            stale.append(case_id)
-    return stale
+    return stale(claim_model.load, lambda case_id: training_lines(case_id, catalog).train)
 
 
 def main() -> int:
@@ -269,8 +274,7 @@ def main() -> int:
         started = time.monotonic()
         lines = training_lines(case_id, catalog)
         model = {"fingerprint": fingerprint(lines.train), **fit(lines.train, lines.hard, lines.counterparts)}
-        body = json.dumps(model, separators=(",", ":"), sort_keys=True).encode()
-        claim_model.model_file(case_id).write_bytes(gzip.compress(body, 9, mtime=0))
+        write_model(claim_model.model_file(case_id), model)
         claim_model.load.cache_clear()
         print(f"{case_id}: {len(lines.train)} lines, {len(model['classes']) - 1} flags, {len(model['weights'])} features, "
               f"{claim_model.model_file(case_id).stat().st_size // 1024} KB, {time.monotonic() - started:.0f} s")

@@ -20,8 +20,6 @@ recomputes it.
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
 import sys
 import time
 from pathlib import Path
@@ -31,7 +29,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from mlsd.content.loader import load_catalog  # noqa: E402
 from mlsd.grader import concept_model  # noqa: E402
-from train_claim_model import CASES, concept_files, concept_lines, fingerprint, fit  # noqa: E402
+from train_claim_model import CASES, concept_files, concept_lines, fit, stale, write_model  # noqa: E402
 
 
 def training_lines(case_id: str, catalog) -> tuple[list[tuple[str, str]], list[tuple[str, str, str]]]:
@@ -71,9 +69,7 @@ def report(case_id: str, held: list[tuple[str, str, str]]) -> list[str]:
 
 
 def stale_cases(catalog) -> list[str]:
-    """Cases whose shipped model was not trained on today's lines and features."""
-    return [case_id for case_id in CASES
-            if (concept_model.load(case_id) or {}).get("fingerprint") != fingerprint(training_lines(case_id, catalog)[0])]
+    return stale(concept_model.load, lambda case_id: training_lines(case_id, catalog)[0])
 
 
 def main() -> int:
@@ -90,8 +86,7 @@ def main() -> int:
         started = time.monotonic()
         train, held = training_lines(case_id, catalog)
         model = {"fingerprint": fingerprint(train), **fit(train, set(), set())}
-        body = json.dumps(model, separators=(",", ":"), sort_keys=True).encode()
-        concept_model.model_file(case_id).write_bytes(gzip.compress(body, 9, mtime=0))
+        write_model(concept_model.model_file(case_id), model)
         concept_model.load.cache_clear()
         print(f"{case_id}: {len(train)} lines, {len(model['classes']) - 1} concepts, {len(model['weights'])} features, "
               f"{concept_model.model_file(case_id).stat().st_size // 1024} KB, {time.monotonic() - started:.0f} s")

@@ -67,13 +67,12 @@ def features(text: str, tokens: "tuple[textmod.Token, ...] | None" = None, offse
 
 
 def model_file(case_id: str) -> Path:
-    return MODEL_DIR / f"{case_id}.json.gz"
+    return sparse_model.case_file(MODEL_DIR, case_id)
 
 
 @functools.lru_cache(maxsize=None)
 def load(case_id: str) -> dict | None:
-    """A case's model (see sparse_model), or None when it has none or it cannot be read."""
-    return None if "/" in case_id else sparse_model.read(model_file(case_id))
+    return sparse_model.read_case(MODEL_DIR, case_id)
 
 
 def has_model(case_id: str) -> bool:

@@ -25,6 +25,16 @@ def read(path: Path) -> dict | None:
     return data if isinstance(data, dict) and {"classes", "intercept", "weights"} <= data.keys() else None
 
 
+def case_file(folder: Path, case_id: str) -> Path:
+    """Where a case's model of one kind lives: <folder>/<case>.json.gz."""
+    return folder / f"{case_id}.json.gz"
+
+
+def read_case(folder: Path, case_id: str) -> dict | None:
+    """A case's model from `folder`, or None (no such case, a path for an id, or unreadable)."""
+    return None if "/" in case_id else read(case_file(folder, case_id))
+
+
 def probabilities(model: dict, features) -> list[float]:
     """Each class's probability for a sentence with these features, in the order of model["classes"]."""
     logits = list(model["intercept"])
