@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from mlsd.content.loader import load_catalog  # noqa: E402
 from mlsd.grader import concept_model  # noqa: E402
-from train_claim_model import CASES, concept_files, concept_lines, fit, stale, write_model  # noqa: E402
+from train_claim_model import CASES, concept_files, concept_lines, fingerprint, fit, stale, write_model  # noqa: E402
 
 
 def training_lines(case_id: str, catalog) -> tuple[list[tuple[str, str]], list[tuple[str, str, str]]]:
