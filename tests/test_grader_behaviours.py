@@ -602,6 +602,18 @@ def test_a_dismissal_put_up_to_be_knocked_down_or_refused_is_not_one():
     assert not dismissed("I wouldn't accept that calibration doesn't matter, since the threshold reads it.")
 
 
+def test_a_practice_supposed_with_its_consequence_is_not_claimed():
+    """"If we dropped cancelled orders, the P90 would come out short" weighs the practice; "if X, we'd Y"
+    is the speaker's plan, and a match that runs into the main clause is the claim itself."""
+    drop = _flag("drop cancelled orders")
+    assert not _raised("If we dropped cancelled orders, the tail and the P90 would come out too short.", drop)
+    assert not _raised("If we drop cancelled orders, the model couldn't learn the late tail.", drop)
+    assert _raised("We drop cancelled orders, since they never arrive.", drop)
+    assert _raised("If they are noisy, we'd drop cancelled orders from training.", drop)
+    half = _flag("score above 0.5 decline")
+    assert _raised("If the score is above 0.5, we'd decline the payment.", half)
+
+
 def test_a_canonical_word_said_alone_is_its_canonical_term():
     """'warehouse' alone, 'data warehouse' and 'BigQuery' are one term; 'twotower' typed as one word too."""
     assert _terms("query the warehouse") == _terms("query the data warehouse")

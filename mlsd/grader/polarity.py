@@ -186,6 +186,24 @@ def is_hypothetical_harm(answer: str, sentence: textmod.Sentence, span: Span) ->
     return bool(_HARM_AFTER.search(answer[toks[span[1]].end : sentence.start + len(sentence.text)]))
 
 
+# "If we dropped cancelled orders, the P90 would come out short": a practice supposed in an if-clause
+# whose main clause says what would follow is weighed, not proposed. Not when the main clause is the
+# speaker's own plan ("if the score is above 0.5, we'd decline"), nor when the match runs into it.
+_OPEN_IF = re.compile(r"\b(?:if|suppose|imagine)\b[^,;:]*$", re.IGNORECASE)
+_MAIN_CLAUSE = re.compile(r"^[^,;:.]*[,;]\s*(?:then\s+)?(?P<main>[^;.]*)", re.IGNORECASE)
+_CONSEQUENCE = re.compile(r"(?<!\bi )(?<!\bwe )(?<!\byou )\b(?:would|wouldn't|could|couldn't|might)\b"
+                          r"|\b(?!(?:i|we|you)'d)\w+'d\b", re.IGNORECASE)
+
+
+def is_counterfactual(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
+    """The matched practice is supposed in an if-clause and its consequence follows ("if X, Y would ...")."""
+    toks = sentence.tokens
+    if not _OPEN_IF.search(answer[sentence.start : toks[span[0]].start]):
+        return False
+    main = _MAIN_CLAUSE.search(answer[toks[span[1]].end : sentence.start + len(sentence.text)])
+    return bool(main and _CONSEQUENCE.search(main.group("main")))
+
+
 def is_negated(answer: str, sentence: textmod.Sentence, span: Span, claimed: frozenset[str] = frozenset()) -> bool:
     """True when a negation or a word of criticism governs the matched span's clause
     (used for red flags: a rejected wrong practice is not a wrong claim). `claimed`: the
@@ -216,7 +234,8 @@ def is_negated(answer: str, sentence: textmod.Sentence, span: Span, claimed: fro
         return textmod.is_negation(toks[i].raw) or toks[i].term in CRITICAL_STEMS
 
     return (any(rejects(i) for i in range(begin, finish + 1)) or _asks(answer, toks, begin, finish)
-            or is_strawman(answer, sentence, span) or is_hypothetical_harm(answer, sentence, span))
+            or is_strawman(answer, sentence, span) or is_hypothetical_harm(answer, sentence, span)
+            or is_counterfactual(answer, sentence, span))
 
 
 # "what does the model optimise", "should we cache results?": a question weighs an option, it claims nothing
@@ -300,7 +319,8 @@ def is_dismissed(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
     toks = sentence.tokens
     # "some would say calibration doesn't matter, but ...", "I wouldn't accept that latency is no concern":
     # a dismissal put up to be knocked down, or refused, is the opposite of one
-    if is_strawman(answer, sentence, span) or _REFUSED.search(answer[sentence.start : toks[span[0]].start]):
+    if is_strawman(answer, sentence, span) or is_counterfactual(answer, sentence, span) \
+            or _REFUSED.search(answer[sentence.start : toks[span[0]].start]):
         return False
     begin, finish = clause_bounds(answer, sentence, span, punctuation=False)
     first, last = span
