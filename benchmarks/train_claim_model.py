@@ -88,9 +88,14 @@ def _held_r6(concept: str, n: int, ordinal: int) -> bool:
     return n == 1 if concept == "-" else n == 0 and ordinal % 2 == 0
 
 
+def _held_r7(concept: str, n: int, ordinal: int) -> bool:
+    # the "what goes wrong without it" line of every other concept, and each step's 2nd vague line
+    return n == 1 if concept == "-" else n == 2 and ordinal % 2 == 0
+
+
 # which concept lines were held out, by file (see drill_lines/README.md); other files serve whole
 CONCEPT_FILES = {"concept_lines.txt": None, "concept_lines_r3.txt": _held_r3, "plain_lines.txt": None,
-                 "concept_lines_r5.txt": _held_r5, "concept_lines_r6.txt": _held_r6}
+                 "concept_lines_r5.txt": _held_r5, "concept_lines_r6.txt": _held_r6, "concept_lines_r7.txt": _held_r7}
 
 
 def concept_lines(path: Path):
@@ -186,7 +191,7 @@ def fingerprint(lines: list[tuple[str, str]]) -> str:
     return digest.hexdigest()[:16]
 
 
-def fit(lines: list[tuple[str, str]], hard: set[str], counterparts: set[str]) -> dict:
+def fit(lines: list[tuple[str, str]], hard: set[str], counterparts: set[str], c_reg: float = C_REG) -> dict:
     import numpy as np
     from scipy.sparse import csr_matrix
     from sklearn.linear_model import LogisticRegression
@@ -206,7 +211,7 @@ def fit(lines: list[tuple[str, str]], hard: set[str], counterparts: set[str]) ->
         indices += sorted(vocab[f] for f in fs)
         indptr.append(len(indices))
     matrix = csr_matrix((np.ones(len(indices), dtype=np.float64), indices, indptr), shape=(len(rows), len(vocab)))
-    model = LogisticRegression(C=C_REG, max_iter=5000)
+    model = LogisticRegression(C=c_reg, max_iter=5000)
     model.fit(matrix, [label for _, label in lines],
               sample_weight=[COUNTERPART_WEIGHT if sentence in counterparts else
                              HARD_NEGATIVE_WEIGHT if sentence in hard else 1.0 for sentence, _ in lines])
