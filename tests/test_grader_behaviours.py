@@ -610,6 +610,8 @@ def test_a_practice_supposed_with_its_consequence_is_not_claimed():
     assert not _raised("If we drop cancelled orders, the model couldn't learn the late tail.", drop)
     assert _raised("We drop cancelled orders, since they never arrive.", drop)
     assert _raised("If they are noisy, we'd drop cancelled orders from training.", drop)
+    assert not _raised("If we drop cancelled orders, the P90 is wrong and too short.", drop)  # a harm, in the present
+    assert _raised("If they look odd, drop cancelled orders; it doesn't hurt the P90.", drop)
     half = _flag("score above 0.5 decline")
     assert _raised("If the score is above 0.5, we'd decline the payment.", half)
 

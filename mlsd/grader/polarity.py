@@ -187,7 +187,7 @@ def is_hypothetical_harm(answer: str, sentence: textmod.Sentence, span: Span) ->
 
 
 # "If we dropped cancelled orders, the P90 would come out short": a practice supposed in an if-clause
-# whose main clause says what would follow is weighed, not proposed. Not when the main clause is the
+# whose main clause says what would follow (or a harm) is weighed, not proposed. Not when the main clause is the
 # speaker's own plan ("if the score is above 0.5, we'd decline"), nor when the match runs into it.
 _OPEN_IF = re.compile(r"\b(?:if|suppose|imagine)\b[^,;:]*$", re.IGNORECASE)
 _MAIN_CLAUSE = re.compile(r"^[^,;:.]*[,;]\s*(?:then\s+)?(?P<main>[^;.]*)", re.IGNORECASE)
@@ -201,7 +201,20 @@ def is_counterfactual(answer: str, sentence: textmod.Sentence, span: Span) -> bo
     if not _OPEN_IF.search(answer[sentence.start : toks[span[0]].start]):
         return False
     main = _MAIN_CLAUSE.search(answer[toks[span[1]].end : sentence.start + len(sentence.text)])
-    return bool(main and _CONSEQUENCE.search(main.group("main")))
+    return bool(main and (_CONSEQUENCE.search(main.group("main")) or _says_harm(main.group("main"))))
+
+
+# a harm said in the present ("if we rebuild nightly, new listings are invisible all day"); not one
+# denied ("if the shift is uniform, it doesn't hurt"), which is the claim that nothing goes wrong
+_HARMS = re.compile(r"\b(?:" + "|".join(_HARM_VERBS + "wrong worse stale garbage useless misleading broken fail fails "
+                                         "lie lies invisible oversell undersell inflated".split()) + r")\w*\b",
+                    re.IGNORECASE)
+
+
+def _says_harm(clause: str) -> bool:
+    return any(not any(textmod.is_negation(w.lower()) or w.lower().endswith(("n't", "nt"))
+                       for w in clause[: found.start()].split()[-3:])
+               for found in _HARMS.finditer(clause))
 
 
 def is_negated(answer: str, sentence: textmod.Sentence, span: Span, claimed: frozenset[str] = frozenset()) -> bool:
