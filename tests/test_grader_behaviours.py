@@ -616,6 +616,14 @@ def test_a_practice_supposed_with_its_consequence_is_not_claimed():
     assert _raised("If the score is above 0.5, we'd decline the payment.", half)
 
 
+def test_an_unless_word_denied_gives_no_correct_sense():
+    """'prior' spares "0 until a prior kicks in"; "no prior needed" refuses the fix, which is the claim."""
+    flag = _flag("new ads ctr 0", unless=("prior",))
+    assert not _raised("New ads get a CTR of 0 until a prior kicks in.", flag)
+    assert _raised("New ads get a CTR of 0, no prior needed.", flag)
+    assert not _raised("New ads get a CTR of 0 from the prior, but not for long.", flag)
+
+
 def test_a_canonical_word_said_alone_is_its_canonical_term():
     """'warehouse' alone, 'data warehouse' and 'BigQuery' are one term; 'twotower' typed as one word too."""
     assert _terms("query the warehouse") == _terms("query the data warehouse")

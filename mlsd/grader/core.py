@@ -497,6 +497,33 @@ def _says_entry(sentence: textmod.Sentence, entry: _WordEntry) -> bool:
             and entry.small <= sentence.raws)
 
 
+def _denier(raw: str) -> bool:
+    """A word that denies what follows ("no", "never", "wouldn't"), not one that judges it ("bad", "avoid")."""
+    return raw in _DENIERS or raw.endswith(("n't", "nt")) and textmod.is_negation(raw)
+
+
+_DENIERS = frozenset("not no never none nor without".split())
+
+
+def _unless_said(sentence: textmod.Sentence, entry: _WordEntry) -> bool:
+    """An `unless` entry said, and not refused: "no prior needed", "I wouldn't bother filtering bots"
+    name the fix only to turn it down, which is the wrong claim, not its correct sense. (A plain denial
+    is not a refusal: "no post-auction fields as features" keeps the harm out, correctly.)"""
+    if not _says_entry(sentence, entry):
+        return False
+    toks = sentence.tokens
+
+    def refused(i: int) -> bool:
+        near = toks[max(0, i - 3) : i + 4]
+        return (any(_denier(t.raw) for t in toks[max(0, i - 3) : i])
+                and any(t.term in _NEEDED or t.raw.startswith("bother") for t in near))
+
+    return any(t.term == entry.order[0] and not refused(i) for i, t in enumerate(toks))
+
+
+_NEEDED = frozenset(textmod.phrase_terms("need needed necessary required require bother"))
+
+
 def _said_together(sentence: textmod.Sentence, terms: tuple[str, ...]) -> bool:
     """An entry of several words is a phrase: its terms in order, a small word or two apart
     ("time split", "split by time"; not "split the orders randomly, since the time of day")."""
@@ -525,7 +552,7 @@ def find_red_flags(answer: str, sents: list[textmod.Sentence], red_flags: list[R
         # one wrong sentence is one wrong claim: a sentence that raised a flag raises no other (a shared
         # pitfall that says the same as a case's flag adds nothing), but this flag may be said elsewhere
         skip = frozenset(i for i, s in enumerate(sents)
-                         if i in taken or any(_says_entry(s, entry) for entry in unless)
+                         if i in taken or any(_unless_said(s, entry) for entry in unless)
                          or (needs and not any(_says_entry(s, entry) for entry in needs)))
         if flag.when == "dismissed":
             found = match_dismissal(answer, sents, flag.phrasings, skip)
