@@ -1,6 +1,6 @@
 """Red-flag phrasings against the drill corpus: false flags on correct sentences, and recall.
 
-Usage: python benchmarks/false_flags.py [--top N] [--case CASE ...]
+Usage: python benchmarks/false_flags.py [--top N] [--case CASE ...] [--unless]
 
 A phrasing that fires on a correct sentence costs a strong answer up to 60% (a wrong claim caps
 the step), so every phrasing is checked against every correct sentence helpers have written:
@@ -11,7 +11,8 @@ belongs to) and any red flag a phrasing raises on it is counted; the learned mod
 readings and concepts waved away are left out, as they cap nothing.
 
 It also reports recall: the share of W lines (a flag's wrong claim in fresh words) that some
-phrasing of the step catches. Both lines are per case; then the N flags that raise most false
+phrasing of the step catches; `--unless` lists instead the flags' `unless` entries that let most
+wrong lines go (an entry that is part of the wrong claim itself spares it). Both lines are per case; then the N flags that raise most false
 flags, with a few of the sentences, for content authors. The phrasings were drilled on much of
 this corpus, so it measures regressions and over-broad phrasings, not how the grader generalises:
 that is `grader_quality.py` on the blind sets.
@@ -73,11 +74,39 @@ def phrasing_flags(case, step: str, sentence: str) -> list[str]:
             if not f.id.startswith((claim_model.PREFIX, "dismissed-"))]
 
 
+def sparing_unless(case) -> Counter[tuple[str, str, str]]:
+    """(flag id, unless entry, "W" or "C") -> how many drill lines that entry alone spares: a line some
+    phrasing matches, that the flag lets go because of the entry. Entries that spare wrong lines and
+    few correct ones are too broad ("pctr" in a ctr flag)."""
+    from mlsd.grader import core
+    from mlsd.grader import text as textmod
+
+    flags = {step_id: {f.id: f for f in pitfalls.for_step(step.rubric, step_id)} for step_id, step in case.steps.items()}
+    correct, wrong = corpus(case)
+    spared: Counter[tuple[str, str, str]] = Counter()
+    for step, flag_id, sentence, kind in [(s, f, t, "W") for s, f, t in wrong] + [(s, None, t, "C") for s, t in correct]:
+        sents = textmod.sentences(sentence)
+        for flag in flags[step].values():
+            if not flag.unless or kind == "W" and flag.id != flag_id:
+                continue
+            if core.find_red_flags(sentence, sents, [flag]) or not core.find_red_flags(
+                    sentence, sents, [flag.model_copy(update={"unless": []})]):
+                continue
+            for entry in flag.unless:
+                if not core.find_red_flags(sentence, sents, [flag.model_copy(update={"unless": [entry]})]):
+                    spared[(flag.id, entry, kind)] += 1
+    return spared
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--top", type=int, default=15, help="how many of the most false-flagging flags to list")
     parser.add_argument("--case", action="append", choices=CASES, help="only this case (repeatable)")
+    parser.add_argument("--unless", action="store_true",
+                        help="instead, list the unless entries that spare most wrong lines (slow: about a minute)")
     args = parser.parse_args(argv)
+    if args.unless:
+        return _report_unless(args.case or CASES, args.top)
     catalog = load_catalog()
     began = time.perf_counter()
     by_flag: Counter[tuple[str, str]] = Counter()
@@ -107,6 +136,18 @@ def main(argv: list[str] | None = None) -> int:
             for sentence in examples[(case_id, flag_id)][:EXAMPLES]:
                 print(f"        {sentence[:110]}")
     print(f"\n({time.perf_counter() - began:.0f} s)")
+    return 0
+
+
+def _report_unless(case_ids, top: int) -> int:
+    catalog = load_catalog()
+    rows = []
+    for case_id in case_ids:
+        spared = sparing_unless(catalog.case(case_id))
+        rows += [(spared[(f, e, "W")], spared[(f, e, "C")], case_id, f, e) for f, e, kind in spared if kind == "W"]
+    print("wrong lines spared, correct lines spared, flag, unless entry (most wrong lines first):")
+    for wrong, right, case_id, flag_id, entry in sorted(rows, key=lambda r: (r[1] - r[0], r[2:]))[:top]:
+        print(f"{wrong:4} {right:4}  {case_id}/{flag_id}  {entry!r}")
     return 0
 
 

@@ -88,3 +88,16 @@ def test_false_flag_audit_reads_the_drill_corpus():
     assert {step for step, _ in correct} <= set(case.steps) and {step for step, _, _ in wrong} <= set(case.steps)
     assert "random-split" in phrasing_flags(case, "evaluation", "We evaluate on a random split of the impressions.")
     assert not phrasing_flags(case, "evaluation", "We evaluate on the last day, never a random split.")
+
+
+def test_the_unless_audit_counts_a_line_an_entry_alone_spares():
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import false_flags
+
+    case = load_catalog().case("ctr")
+    spared = false_flags.sparing_unless(case)
+    assert spared and all(kind in ("W", "C") and count > 0 for (_, _, kind), count in spared.items())
+    flags = {f.id: f for s_id, s in case.steps.items() for f in __import__("mlsd.content.pitfalls", fromlist=["x"]).for_step(s.rubric, s_id)}
+    assert all(entry in flags[flag_id].unless for flag_id, entry, _ in spared)
