@@ -99,5 +99,7 @@ def test_the_unless_audit_counts_a_line_an_entry_alone_spares():
     case = load_catalog().case("ctr")
     spared = false_flags.sparing_unless(case)
     assert spared and all(kind in ("W", "C") and count > 0 for (_, _, kind), count in spared.items())
-    flags = {f.id: f for s_id, s in case.steps.items() for f in __import__("mlsd.content.pitfalls", fromlist=["x"]).for_step(s.rubric, s_id)}
+    from mlsd.content import pitfalls
+
+    flags = {f.id: f for step_id, step in case.steps.items() for f in pitfalls.for_step(step.rubric, step_id)}
     assert all(entry in flags[flag_id].unless for flag_id, entry, _ in spared)
