@@ -62,7 +62,7 @@ class Hit:
 @dataclass(frozen=True)
 class ScorePart:
     """One visible step from the checklist to the percentage."""
-    label: str  # "concepts", "shape", "general terms", "red flag", "tone", "cap"
+    label: str  # "concepts", "shape", "specific", "general terms", "red flag", "cap", "elaboration", "tone", "floor"
     detail: str
     score: float  # the running score after this part
 
