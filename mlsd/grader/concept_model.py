@@ -10,8 +10,9 @@ was trained on the concept drill lines helpers wrote from each concept's label, 
 classes are "STEP/CONCEPT" for every concept of every step, and "none" for vague lines that name
 the subject and commit to nothing. Scored in plain Python (see sparse_model).
 
-It reads only sentences no phrasing credited, and what it finds earns a soft hit's share of the
-concept's points: less than saying it plainly (see core.grade_rubric).
+It reads every sentence that may earn credit (not one that makes a wrong claim or is filler), and
+what it finds earns a soft hit's share of the concept's points: less than saying it plainly (see
+core.grade_rubric).
 """
 
 from __future__ import annotations

@@ -737,9 +737,10 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
     for concept_id, (index, _) in soft.soft_hits(rubric, sents, said, hit_ids, context).items():
         sentence_hit(concepts[concept_id], index)
     if concept_reader is not None:
-        # and the learned reading of those sentences: a mechanism described without its name
+        # and the learned reading of every sentence that may earn credit: a mechanism described without
+        # its name, beside an idea a phrasing named or not (a sentence still holds CONCEPTS_PER_SENTENCE)
         for index, sentence in enumerate(sents):
-            if index not in said:
+            if index not in skip:
                 for concept_id, _ in concept_reader(sentence):
                     if concept_id in concepts and concept_id not in hit_ids:
                         sentence_hit(concepts[concept_id], index)
