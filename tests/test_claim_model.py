@@ -168,3 +168,16 @@ def test_the_advice_for_a_likely_flag_quotes_the_sentence_and_the_plain_claim():
                           claim_reader=_reader("Calibration"))
     assert result.advice.startswith('"Calibration is tracked." reads like a known mistake, "A random split is fine":')
     assert claim_model.LABEL not in result.advice
+
+
+def test_lines_that_state_an_idea_through_the_wrong_practice_do_not_train_it_as_correct():
+    """Round 7's third line per concept ("if we dropped cancelled orders, the P90 would be short")
+    names a wrong practice: the concept model learns it, the claim model does not learn it as ok."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from train_claim_model import LINES, concept_lines
+
+    path = LINES / "eta_concept_lines_r7.txt"
+    every = [line for line in concept_lines(path)]
+    for_claims = [line for line in concept_lines(path, for_claims=True)]
+    assert len(every) - len(for_claims) == len({(step, concept) for step, concept, _, _ in every if concept != "-"})
+    assert {line for line in every if line[1] == "-"} <= set(for_claims)  # vague lines stay
