@@ -449,6 +449,15 @@ def test_a_downgraded_or_unneeded_concept_is_dismissed(catalog, waved):
     assert result.red_flags and not {h.id for h in result.hits} & {"calibration-requirement", "downsampling-recalibration"}
 
 
+def test_an_option_turned_down_with_rather_than_and_a_verb_is_not_credited(catalog):
+    case = catalog.case("search")
+    for said in ("I'd compare the week after launch with the week before rather than run an A/B test.",
+                 "I'd compare the week after launch with the week before instead of running an A/B test."):
+        assert "ab-guardrails" not in {h.id for h in grade(case, "evaluation", said).hits}, said
+    kept = "We run an A/B test on shoppers rather than compare the week before with the week after."
+    assert "ab-guardrails" in {h.id for h in grade(case, "evaluation", kept).hits}
+
+
 def test_a_correction_named_with_its_need_is_not_dismissed(catalog):
     said = "Calibration matters: reserve prices compare pCTR with a threshold, so less than 1% error is allowed."
     result = grade(catalog.case("ctr"), "requirements", said)

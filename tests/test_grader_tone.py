@@ -18,6 +18,8 @@ from mlsd.content.loader import load_catalog
     "A feature store is overkill at this size.",
     "Calibration is completely irrelevant for ranking.",
     "Canary releases only slow us down.",
+    "Watch time is noisy and biased toward long videos, so skip it.",
+    "position bias? ignore it",
 ])
 def test_waving_something_away_is_a_dismissal(text):
     assert dismissals(text), text
@@ -30,6 +32,9 @@ def test_waving_something_away_is_a_dismissal(text):
     "Items with no history need a cold-start plan.",
     "Latency matters because the whole page has a 100 ms budget.",
     "We need to watch drift in the input features.",
+    "We can skip it for low-risk payments while the fraud rate stays under the limit.",
+    "Too many poor ads and searchers learn to ignore them.",
+    "bot clicks: ignore them when building labels",
 ])
 def test_stating_what_matters_is_not_a_dismissal(text):
     assert dismissals(text) == []

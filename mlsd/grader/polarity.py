@@ -381,8 +381,14 @@ def is_dismissed(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
            for a, b, c in zip(after, after[1:] + [""], after[2:] + ["", ""])):
         return True
     before = [t.raw for t in toks[max(0, first - 3) : first]]
-    if any(a == "instead" and b == "of" or a == "rather" and b == "than" for a, b in zip(before, before[1:])) \
-            and not any(t.raw in _CONDITIONS for t in toks[:first]):
+    # "instead of an A/B test", "rather than run an A/B test": what was turned down (a verb and its
+    # article may come between, within the match's own clause)
+    turned_down = any(a == "instead" and b == "of" or a == "rather" and b == "than" for a, b in zip(before, before[1:]))
+    if not turned_down and first >= 4 and toks[first - 1].raw in _ARTICLES and not _punctuation_between(
+            answer, toks, first - 4, last):
+        pair = (toks[first - 4].raw, toks[first - 3].raw)
+        turned_down = pair in (("instead", "of"), ("rather", "than"))
+    if turned_down and not any(t.raw in _CONDITIONS for t in toks[:first]):
         return True
     # "launch without an online test", "ship w/o a holdout": the thing left out (but "without
     # leakage", "without downtime" leave out a harm, which is the concept)

@@ -33,7 +33,10 @@ _DISMISSAL = re.compile(
     # nor "quick enough for a few milliseconds": a number in words is a number
     r"(?!\s+(?:that|to|so)\b)(?!\s+(?:for|at|under|within|with|in)\s+(?:a\s+|the\s+)?(?:[~<]?\d|few\b|couple\b|"
     r"several\b|single[- ]digit\b|(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|fifty|hundred)\b))"
-    r"|\ball (?:we|you) need\b|\bonly (?:slows?|costs?|hurts?|adds? noise)\b",
+    r"|\ball (?:we|you) need\b|\bonly (?:slows?|costs?|hurts?|adds? noise)\b"
+    # "watch time is noisy, so skip it", "position? ignore it": an imperative that ends the clause
+    # (not "skip it for low-risk payments", a scoped exemption, nor "the model ignores it", a behaviour)
+    r"|(?:\b(?:so|just|then)\s+|[,;?]\s*|(?:->|\u2192)\s*)(?:skip|ignore)\s+(?:it|them|this|that)(?=\s*(?:[.;!)]|$))",
     re.IGNORECASE,
 )
 # "agree up front what result is enough for launch": a criterion being set, not a brush-off
@@ -139,7 +142,7 @@ def sweeping_penalty(answer: str) -> float:
 # Every dismissal holds one of these words (see _DISMISSAL): a cheap test of which sentences could.
 _DISMISSAL_CUE = re.compile(
     r"n['\u2019]t|\b(?:not|never|cannot|no|unnecessary|irrelevant|pointless|overkill|waste|enough|fine|plenty|"
-    r"sufficient|need|only)\b", re.IGNORECASE)
+    r"sufficient|need|only|skip|ignore)\b", re.IGNORECASE)
 
 
 def sentences_without_credit(answer: str, spans: list[tuple[int, int]]) -> set[int]:
