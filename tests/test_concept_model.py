@@ -39,9 +39,14 @@ def test_a_sentence_is_read_as_the_concepts_of_its_step_only(toy_model):
     assert concept_model.likely_concepts("toy", "data", "a slower, careful reader on the top hundred") == []
 
 
-def test_probability_split_between_steps_is_not_pooled(toy_model):
-    # "cheap" points at the baseline of two steps: neither step's share reaches the threshold
-    assert concept_model.likely_concepts("toy", "model", "something cheap first") == []
+def test_probability_is_given_the_step_being_graded(toy_model):
+    # "cheap" points at the baseline of two steps: over both, neither reaches the threshold, but the
+    # step is known, so each step reads its own baseline
+    [(concept, probability)] = concept_model.likely_concepts("toy", "model", "something cheap first")
+    assert concept == "baseline" and probability >= concept_model.THRESHOLD
+    assert [c for c, _ in concept_model.likely_concepts("toy", "data", "something cheap first")] == ["baseline"]
+    # and a step's share still competes with "none"
+    assert concept_model.likely_concepts("toy", "model", "a reader") == []
 
 
 def test_a_vague_sentence_reads_as_nothing(toy_model):

@@ -8,8 +8,9 @@ flag's claim, its correct counterparts and the case's concept lines (`benchmarks
 from `benchmarks/data/drill_lines/` and the content). It is shipped as sparse weights and scored
 here in plain Python, so grading needs neither scikit-learn nor numpy.
 
-It is less certain than a phrasing, so what it finds costs a small penalty and never caps the
-score: a grade shows it as a likely wrong claim, quoting the sentence.
+What it finds is shown as a likely wrong claim, quoting the sentence, and counts toward the
+wrong-claim caps like a phrasing's flag: at a probability of 0.9 it is about as precise on answers
+(flags on 46 wrong dev answers and 7 others, against a phrasing's 149 and 31).
 """
 
 from __future__ import annotations

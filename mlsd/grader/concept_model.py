@@ -25,7 +25,13 @@ from mlsd.grader import text as textmod
 
 MODEL_DIR = Path(__file__).with_name("data") / "concept_model"  # <case>.json.gz, one per case
 NONE = "none"
-THRESHOLD = 0.5  # the probability that the sentence states this concept of the step (over every concept and "none")
+# the probability that the sentence states this concept, over the step's own concepts and "none": the
+# step is known, and over every step's concepts a sentence that says three things of this step lost
+# its mass to look-alikes elsewhere. Held-out drill lines read, against 0.5 over every step: round 3
+# 225 -> 285 of 360, round 5 336 -> 347, round 6 155 -> 171 and round 7 97 -> 125 of 180, vague lines
+# read as a concept 5 of 105 either way (at 0.5 given the step: 8, and prose about another step's
+# subject starts to earn this step's nearest concept)
+THRESHOLD = 0.6
 
 
 def label(step_id: str, concept_id: str) -> str:
@@ -47,14 +53,16 @@ def has_model(case_id: str) -> bool:
 
 
 def likely_concepts(case_id: str, step_id: str, sentence: "str | textmod.Sentence") -> list[tuple[str, float]]:
-    """(concept id, probability) of each concept of `step_id` the sentence states with probability
-    at least THRESHOLD, most likely first; [] when the case has no model."""
+    """(concept id, probability given the step) of each concept of `step_id` the sentence states with
+    probability at least THRESHOLD, most likely first; [] when the case has no model."""
     model = load(case_id)
     if model is None:
         return []
     found = (claim_model.features(sentence) if isinstance(sentence, str)
              else claim_model.features(sentence.text, sentence.tokens, sentence.start))
     prefix = step_id + "/"
-    likely = [(name.removeprefix(prefix), p) for name, p in zip(model["classes"], sparse_model.probabilities(model, found))
-              if p >= THRESHOLD and name.startswith(prefix)]
+    step = [(name, p) for name, p in zip(model["classes"], sparse_model.probabilities(model, found))
+            if name.startswith(prefix) or name == NONE]
+    total = sum(p for _, p in step) or 1.0
+    likely = [(name.removeprefix(prefix), p / total) for name, p in step if name != NONE and p / total >= THRESHOLD]
     return sorted(likely, key=lambda item: -item[1])

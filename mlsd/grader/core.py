@@ -668,7 +668,7 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
     prose about the step's subject in general terms (see topic.step_relevance), and elaboration
     how much the sentences that earned concepts say about them (see `elaboration`).
     claim_reader(Sentence, flag ids) -> (flag id, probability) or None: the learned model's reading
-    of a sentence no phrasing flagged (see claim_model); what it finds costs a little and caps nothing.
+    of a sentence no phrasing flagged (see claim_model); what it finds counts as a wrong claim.
     concept_reader(Sentence) -> [(concept id, probability)]: the learned model's reading of a sentence
     no phrasing credited (see concept_model); what it finds earns a soft hit's share.
     """
@@ -807,8 +807,9 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
         parts.append(ScorePart("red flag", f"- {round(flag.penalty * 100)} pts: {flag.claim}", score))
     # an interviewer who hears a confident wrong claim does not pass the step on coverage alone,
     # and two or three of them sink it, however much else was said
-    # (not a concept waved away, nor the model's reading of a sentence: neither is as sure as a phrasing)
-    claims = sum(1 for flag in flags if not flag.id.startswith(("dismissed-", claim_model.PREFIX)))
+    # (not a concept waved away, which is less sure; the model's reading of a sentence counts: on the dev
+    # answers its flags fell on 46 wrong answers and 7 others, as sure as a phrasing's 149 and 31)
+    claims = sum(1 for flag in flags if not flag.id.startswith("dismissed-"))
     if claims:
         cap = WRONG_CLAIM_CAPS[min(claims, len(WRONG_CLAIM_CAPS)) - 1]
         if score > cap:
