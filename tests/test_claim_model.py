@@ -106,7 +106,7 @@ def _reader(wrong_words: str):
     return read
 
 
-def test_a_sentence_read_as_wrong_costs_a_little_names_itself_and_caps_nothing():
+def test_a_sentence_read_as_wrong_costs_a_little_and_names_itself():
     text = "We split by time so nothing leaks. Calibration is tracked daily."
     clean = grade_rubric("toy", "data", _rubric(), text)
     read = grade_rubric("toy", "data", _rubric(), text, claim_reader=_reader("Calibration is tracked"))
@@ -116,8 +116,19 @@ def test_a_sentence_read_as_wrong_costs_a_little_names_itself_and_caps_nothing()
     assert "calib" not in {h.id for h in read.hits}  # the sentence read as wrong earns nothing
     assert "calib" in {m.id for m in read.misses}
     assert read.score < clean.score
-    assert read.score > WRONG_CLAIM_CAPS[0] or clean.score - flag.penalty <= WRONG_CLAIM_CAPS[0]
-    assert not any(p.label == "cap" for p in read.breakdown)
+
+
+def test_a_sentence_read_as_wrong_counts_toward_the_wrong_claim_cap():
+    # a fluent answer whose one wrong claim only the model caught does not keep its coverage
+    text = ("We split by time so that nothing from the future leaks into training, because the model is used on "
+            "tomorrow's traffic and rows from one day are correlated. We also keep calibration in view: reliability "
+            "curves per segment each day, since the scores are read as probabilities downstream. "
+            "Calibration is tracked daily.")
+    clean = grade_rubric("toy", "data", _rubric(), text)
+    read = grade_rubric("toy", "data", _rubric(), text, claim_reader=_reader("Calibration is tracked"))
+    assert clean.score - claim_model.PENALTY > WRONG_CLAIM_CAPS[0]
+    assert read.score == pytest.approx(WRONG_CLAIM_CAPS[0])
+    assert any(p.label == "cap" and "1 wrong claim" in p.detail for p in read.breakdown)
 
 
 def test_a_phrasing_flag_is_read_first_and_the_model_does_not_add_the_same_flag():
