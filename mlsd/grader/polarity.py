@@ -317,6 +317,10 @@ _REFUSED = re.compile(r"\b(?:wouldn't|would not|don't|do not|never|can't|cannot|
                      r"(?:accept|buy|agree|believe)\s+(?:with\s+)?(?:that|the (?:idea|claim|view) that)\b", re.IGNORECASE)
 
 
+# the two words that turn down what follows: "instead of an A/B test", "rather than a holdout"
+_TURNED_DOWN = frozenset({("instead", "of"), ("rather", "than")})
+
+
 def is_dismissed(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
     """True when the answer denies or waves away the matched concept.
 
@@ -383,11 +387,10 @@ def is_dismissed(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
     before = [t.raw for t in toks[max(0, first - 3) : first]]
     # "instead of an A/B test", "rather than run an A/B test": what was turned down (a verb and its
     # article may come between, within the match's own clause)
-    turned_down = any(a == "instead" and b == "of" or a == "rather" and b == "than" for a, b in zip(before, before[1:]))
+    turned_down = any(pair in _TURNED_DOWN for pair in zip(before, before[1:]))
     if not turned_down and first >= 4 and toks[first - 1].raw in _ARTICLES and not _punctuation_between(
             answer, toks, first - 4, last):
-        pair = (toks[first - 4].raw, toks[first - 3].raw)
-        turned_down = pair in (("instead", "of"), ("rather", "than"))
+        turned_down = (toks[first - 4].raw, toks[first - 3].raw) in _TURNED_DOWN
     if turned_down and not any(t.raw in _CONDITIONS for t in toks[:first]):
         return True
     # "launch without an online test", "ship w/o a holdout": the thing left out (but "without
