@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from mlsd.content.loader import load_catalog
-from mlsd.content.schema import Rubric
+from mlsd.content.schema import RedFlag, Rubric
 from mlsd.grader import claim_model, grade
 from mlsd.grader.core import WRONG_CLAIM_CAPS, grade_rubric
 
@@ -142,6 +142,52 @@ def test_the_json_of_a_grade_keeps_each_flag_claim():
                           claim_reader=_reader("Calibration"))
     [flag] = result.to_json()["red_flags"]
     assert flag["id"].startswith(claim_model.PREFIX) and flag["claim"].startswith("Likely wrong: ")
+
+
+def _sure_reader(probability: float):
+    """Reads "ignore position" as the model step's flag with `probability`, honouring the threshold asked."""
+    def read(sentence, allowed: frozenset[str], threshold: float = claim_model.THRESHOLD):
+        if "ignore position" in sentence.text and "ignore-position-bias" in allowed and probability >= threshold:
+            return ("ignore-position-bias", probability)
+        return None
+    return read
+
+
+_MODEL_STEP_FLAG = RedFlag.model_validate({"id": "ignore-position-bias", "claim": "Position bias can be ignored.",
+                                           "phrasings": ["position never matters"], "penalty": 0.2,
+                                           "why": "Top slots get clicks for being on top.", "fix": "Model position."})
+
+
+def test_a_claim_another_step_flags_is_read_only_when_the_model_is_surer():
+    text = "We split by time so nothing leaks. We can ignore position in the logged clicks."
+    unsure = grade_rubric("toy", "data", _rubric(), text, claim_reader=_sure_reader(0.95),
+                          other_step_flags=[_MODEL_STEP_FLAG])
+    sure = grade_rubric("toy", "data", _rubric(), text, claim_reader=_sure_reader(0.99),
+                        other_step_flags=[_MODEL_STEP_FLAG])
+    assert claim_model.THRESHOLD < 0.95 < claim_model.CROSS_STEP_THRESHOLD < 0.99
+    assert not unsure.red_flags
+    [flag] = sure.red_flags
+    assert flag.id == claim_model.PREFIX + "ignore-position-bias" and "ignore position" in flag.evidence
+    assert sure.score < unsure.score
+
+
+def test_the_steps_own_flag_is_read_first_at_its_own_threshold():
+    # the same id in this step and another: read once, at the step's threshold
+    own = _rubric().model_copy(update={"red_flags": [*_rubric().red_flags, _MODEL_STEP_FLAG]})
+    result = grade_rubric("toy", "data", own, "We can ignore position in the logged clicks.",
+                          claim_reader=_sure_reader(0.95), other_step_flags=[_MODEL_STEP_FLAG])
+    assert [f.id for f in result.red_flags] == [claim_model.PREFIX + "ignore-position-bias"]
+
+
+def test_a_real_case_reads_another_steps_wrong_claim_and_not_its_own_correct_talk():
+    case = load_catalog().case("ctr")
+    assert "random-split" not in {f.id for f in case.steps["serving"].rubric.red_flags}
+    wrong = grade(case, "serving", "We can shuffle all the logged impressions randomly and hold out 20% of them "
+                                   "as the test set.")
+    assert claim_model.PREFIX + "random-split" in {f.id for f in wrong.red_flags}
+    right = grade(case, "model", "Train a logistic regression baseline on hashed crosses, then a DCN with "
+                                 "position as a feature that is set to a fixed slot at serving time.")
+    assert not right.red_flags
 
 
 # ------------------------------------------------------------------ the shipped models

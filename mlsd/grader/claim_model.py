@@ -25,6 +25,10 @@ MODEL_DIR = Path(__file__).with_name("data") / "claim_model"  # <case>.json.gz, 
 PREFIX = "likely-"  # a raised flag's id: the model's reading, not a phrasing's
 LABEL = "Likely wrong: "  # before its claim, wherever it is shown
 THRESHOLD = 0.9  # the probability that the sentence makes one of the step's flags' claims (over them and "ok")
+# a claim another step of the case flags ("ignore position bias" said while describing the model): wrong
+# answers often make it in the step they are answering, but a step's correct talk borders other steps'
+# claims, so the model must be surer (at 0.9 it flagged 17 right answers of the dev sets for 19 wrong ones)
+CROSS_STEP_THRESHOLD = 0.98
 PENALTY = 0.15
 OK = "ok"
 
@@ -80,9 +84,10 @@ def has_model(case_id: str) -> bool:
     return load(case_id) is not None
 
 
-def likely_flag(case_id: str, sentence: "str | textmod.Sentence", allowed: frozenset[str]) -> tuple[str, float] | None:
+def likely_flag(case_id: str, sentence: "str | textmod.Sentence", allowed: frozenset[str],
+                threshold: float = THRESHOLD) -> tuple[str, float] | None:
     """The flag id among `allowed` the sentence most likely claims, with the probability that it makes
-    one of them, when that is at least THRESHOLD; None otherwise (or when the case has no model)."""
+    one of them, when that is at least `threshold`; None otherwise (or when the case has no model)."""
     model = load(case_id)
     if model is None:
         return None
@@ -96,4 +101,4 @@ def likely_flag(case_id: str, sentence: "str | textmod.Sentence", allowed: froze
     # matter") and split the mass between them: the sentence is wrong when their sum is high
     probability = sum(shares[i] for i in candidates)
     best = max(candidates, key=lambda i: shares[i])
-    return (classes[best], probability) if probability >= THRESHOLD else None
+    return (classes[best], probability) if probability >= threshold else None

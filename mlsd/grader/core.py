@@ -656,7 +656,8 @@ def rubric_vocabulary(rubric: Rubric) -> frozenset[str]:
 def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: str = DEFAULT_LEVEL,
                  topic_check=None, relevance=None, red_flags: list[RedFlag] | None = None,
                  context: tuple[Rubric, ...] = (), known_terms: frozenset[str] = frozenset(),
-                 specificity=None, claim_reader=None, concept_reader=None) -> Grade:
+                 specificity=None, claim_reader=None, concept_reader=None,
+                 other_step_flags: list[RedFlag] = ()) -> Grade:
     """Score one answer against a rubric.
 
     score = (max(coverage x shape, engagement) - red-flag penalties, capped by wrong claims) x elaboration
@@ -671,6 +672,8 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
     of a sentence no phrasing flagged (see claim_model); what it finds counts as a wrong claim.
     concept_reader(Sentence) -> [(concept id, probability)]: the learned model's reading of a sentence
     no phrasing credited (see concept_model); what it finds earns a soft hit's share.
+    other_step_flags: the red flags of the case's other steps, which only claim_reader reads here, and
+    only when it is surer (claim_model.CROSS_STEP_THRESHOLD): a claim is wrong in whichever step it is made.
     """
     if level not in LEVELS:
         raise ValueError(f"unknown level {level!r}; expected one of {', '.join(LEVELS)}")
@@ -746,8 +749,14 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
                         sentence_hit(concepts[concept_id], index)
     if claim_reader is not None:
         # last, so that a phrasing's flag or a concept waved away is what a sentence is read as first
-        for flag, index in _likely_flags(sents, step_flags, wrong_sentences | waved_sentences,
-                                         {f.id for f in flags}, claim_reader):
+        read = _likely_flags(sents, step_flags, wrong_sentences | waved_sentences, {f.id for f in flags}, claim_reader)
+        own_ids = {f.id for f in step_flags} | {f.id for f in flags}
+        elsewhere = [f for f in other_step_flags if f.id not in own_ids]
+        if elsewhere:
+            taken = wrong_sentences | waved_sentences | {index for _, index in read}
+            read += _likely_flags(sents, elsewhere, taken, {f.id for f, _ in read}, functools.partial(
+                claim_reader, threshold=claim_model.CROSS_STEP_THRESHOLD))
+        for flag, index in read:
             sentence = sents[index]
             flags.append(RaisedFlag(claim_model.PREFIX + flag.id, claim_model.LABEL + flag.claim,
                                     _evidence(answer, sentence, (0, len(sentence.tokens) - 1)), flag.why,
@@ -909,10 +918,12 @@ def grade(case: Case, step_id: str, text: str, level: str = DEFAULT_LEVEL) -> Gr
     reader = functools.partial(claim_model.likely_flag, case.id) if claim_model.has_model(case.id) else None
     concepts = (functools.partial(concept_model.likely_concepts, case.id, step_id)
                 if concept_model.has_model(case.id) else None)
+    elsewhere = [f for other_id, other in case.steps.items() if other_id != step_id
+                 for f in pitfalls.for_step(other.rubric, other_id)] if reader else []
     result = grade_rubric(case.id, step_id, step.rubric, text, level, topic_check=check, relevance=relevance,
                           specificity=specificity, claim_reader=reader, concept_reader=concepts,
                           red_flags=pitfalls.for_step(step.rubric, step_id), context=_case_rubrics(case),
-                          known_terms=known)
+                          known_terms=known, other_step_flags=elsewhere)
     if case.architecture is not None and case.architecture.step == step_id:
         from mlsd.grader.architecture import apply_sketch  # a sketch (arrow lines, Mermaid) counts toward the step
 
