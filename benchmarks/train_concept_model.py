@@ -32,6 +32,9 @@ from mlsd.grader import concept_model  # noqa: E402
 from train_claim_model import CASES, concept_files, concept_lines, fingerprint, fit, stale, write_model  # noqa: E402
 
 
+# a case needs its concept drill lines: they hold the vague lines that teach "none", without which
+# every sentence reads as one of the step's concepts
+MODEL_CASES = tuple(case_id for case_id in CASES if concept_files(case_id))
 C_REG = 4.0  # weaker regularisation than the claim model's: many classes, each with few lines
 
 
@@ -72,12 +75,13 @@ def report(case_id: str, held: list[tuple[str, str, str]]) -> list[str]:
 
 
 def stale_cases(catalog) -> list[str]:
-    return stale(concept_model.load, lambda case_id: training_lines(case_id, catalog)[0])
+    return stale(concept_model.load, lambda case_id: training_lines(case_id, catalog)[0], MODEL_CASES)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only say whether the shipped model is stale")
+    parser.add_argument("--case", action="append", choices=MODEL_CASES, help="train only this case (repeatable)")
     args = parser.parse_args()
     catalog = load_catalog()
     if args.check:
@@ -85,7 +89,7 @@ def main() -> int:
         print("stale: " + ", ".join(stale) + " (run python benchmarks/train_concept_model.py)" if stale else "up to date")
         return 1 if stale else 0
     concept_model.MODEL_DIR.mkdir(parents=True, exist_ok=True)
-    for case_id in CASES:
+    for case_id in args.case or MODEL_CASES:
         started = time.monotonic()
         train, held = training_lines(case_id, catalog)
         model = {"fingerprint": fingerprint(train), **fit(train, set(), set(), C_REG)}

@@ -193,7 +193,7 @@ def test_a_real_case_reads_another_steps_wrong_claim_and_not_its_own_correct_tal
 # ------------------------------------------------------------------ the shipped models
 
 
-@pytest.mark.parametrize("case_id", ["ctr", "eta", "fraud", "recs", "search"])
+@pytest.mark.parametrize("case_id", sorted(load_catalog().cases))
 def test_every_graded_case_ships_a_model(case_id):
     assert claim_model.has_model(case_id)
 

@@ -117,7 +117,7 @@ def test_a_sentence_that_makes_a_wrong_claim_earns_nothing_from_the_model():
 # ------------------------------------------------------------------ the shipped models
 
 
-@pytest.mark.parametrize("case_id", ["ctr", "eta", "fraud", "recs", "search"])
+@pytest.mark.parametrize("case_id", sorted(load_catalog().cases))
 def test_every_graded_case_ships_a_model(case_id):
     assert concept_model.has_model(case_id)
 

@@ -654,6 +654,30 @@ def test_what_users_learn_to_ignore_is_behaviour_not_a_dismissal(catalog):
     assert grade(case, "requirements", "we can ignore latency").red_flags  # our decision to leave it out
 
 
+def test_an_ignore_with_its_own_object_or_of_junk_is_not_a_dismissal(catalog):
+    # after the idea, "ignore" with an object of its own ignores that object; before it, leaving out
+    # bots or duplicates is the cleaning itself; "ignore position bias" still waves the bias away
+    notes = catalog.case("notifications")
+    said = "We also predict how likely it is to make them turn notifications off or ignore later ones."
+    result = grade(notes, "framing", said)
+    assert "harm-outcomes" in {h.id for h in result.hits}
+    assert not [f for f in result.red_flags if f.id.startswith("dismissed-")]
+    ctr = catalog.case("ctr")
+    cleaned = grade(ctr, "data", "We model position bias and ignore clicks from bots.")
+    assert not [f for f in cleaned.red_flags if f.id.startswith("dismissed-")]
+    waved = grade(ctr, "data", "We can ignore position bias.")
+    assert not waved.hits and waved.score < 0.05
+
+
+def test_the_learned_concept_reading_credits_nothing_in_a_sentence_that_waves_its_subject_away(catalog):
+    from mlsd.grader import concept_model
+
+    ctr = catalog.case("ctr")
+    for said in ("We can ignore position bias.", "Position bias can be ignored."):
+        assert concept_model.likely_concepts("ctr", "data", said)  # the model alone hears the subject
+        assert not grade(ctr, "data", said).hits, said
+
+
 def test_a_wished_absence_is_neither_credit_nor_a_dismissal(catalog):
     case = catalog.case("ctr")
     wished = grade(case, "data", "make sure there is no leakage")

@@ -743,7 +743,7 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
         # and the learned reading of every sentence that may earn credit: a mechanism described without
         # its name, beside an idea a phrasing named or not (a sentence still holds CONCEPTS_PER_SENTENCE)
         for index, sentence in enumerate(sents):
-            if index not in skip:
+            if index not in skip and not _waves_away(answer, sentence):
                 for concept_id, _ in concept_reader(sentence):
                     if concept_id in concepts and concept_id not in hit_ids:
                         sentence_hit(concepts[concept_id], index)
@@ -865,6 +865,14 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
     score = max(0.0, min(1.0, score))
     return Grade(case_id, step_id, level, score, True, hits, misses, flags, _advice(hits, misses, flags, score),
                  notes, parts)
+
+
+def _waves_away(answer: str, sentence: textmod.Sentence) -> bool:
+    """Whether the sentence as a whole brushes something off ("we can ignore position bias", "latency
+    isn't a concern"): the learned concept reading hears a subject, not its polarity, so it credits
+    nothing in such a sentence (a phrasing's match is judged on its own words instead). Not any
+    negation: over a whole sentence "not" mostly qualifies a detail, and the dev sets lost ground."""
+    return bool(sentence.tokens) and is_dismissed(answer, sentence, (0, len(sentence.tokens) - 1))
 
 
 def _likely_flags(sents: list[textmod.Sentence], step_flags: list[RedFlag], taken: set[int], raised: set[str],

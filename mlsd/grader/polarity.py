@@ -38,6 +38,8 @@ _CONTRAST_AFTER_NEGATION = frozenset({"just", "only", "merely", "simply", "solel
 _SUBJECTS = frozenset("i we you they he she it just simply mostly largely safely".split())
 DISMISS_WORDS = frozenset("irrelevant unnecessary overkill pointless ignore ignored ignoring unrelated skip skipping negligible".split())
 # "skip-above" clicks and a "skip rate" are things, not decisions to leave something out
+_UNWANTED_STEMS = frozenset(textmod.stem(w) for w in "bot bots spam crawler crawlers junk duplicate duplicates".split())
+_POINTS_BACK = frozenset("it them this that these those".split())
 _SKIP_AS_NOUN = frozenset("above below rate rates ahead next".split())
 # "averages out", "evens out", "washes out"; "little effect", "barely matters", "hardly changes"
 _NO_EFFECT_VERBS = frozenset("averages average evens even washes wash".split())
@@ -360,6 +362,15 @@ def is_dismissed(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
         if toks[i].raw.startswith("ignor") and (
                 any(t.raw in _BEHAVIOUR_SUBJECTS for t in toks[max(0, i - 3) : i])
                 or i >= 2 and toks[i - 1].raw == "to" and toks[i - 2].term in _HABIT_STEMS):
+            return False
+        # "annoy them into turning notifications off or ignoring later ones": after the idea, an "ignore"
+        # with an object of its own ignores that, not the idea (which "position? ignore it" points back to)
+        if toks[i].raw in ("ignore", "ignoring") and i > last and i + 1 < len(toks) \
+                and toks[i + 1].raw not in _POINTS_BACK and not _punctuation_between(answer, toks, i, i + 1):
+            return False
+        # "ignore clicks from bots", "skip duplicate events": leaving out junk is the cleaning, not a dismissal
+        # (but "ignore position bias" does wave the bias away)
+        if i < first and any(t.term in _UNWANTED_STEMS for t in toks[first : last + 1]):
             return False
         if toks[i].raw == "negligible" and i < first:
             return False  # "negligible compared with the calibration error" judges something else
