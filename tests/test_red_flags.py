@@ -30,3 +30,9 @@ def test_red_flag_catches_its_examples_and_spares_its_counterparts(item):
         raised = {f.id for f in grade(case, step_id, counterpart).red_flags}
         assert not raised, (counterpart, raised)
 
+
+
+def test_every_red_flag_says_what_to_do_instead():
+    # a wrong claim is shown with its fix (issue #11): a flag without one leaves the candidate at "wrong"
+    missing = [_id(item) for item in FLAGS if not item[2].fix.strip()]
+    assert not missing, missing
