@@ -171,6 +171,20 @@ def test_a_claim_another_step_flags_is_read_only_when_the_model_is_surer():
     assert sure.score < unsure.score
 
 
+def test_another_steps_claim_costs_its_points_but_does_not_cap_the_step():
+    text = ("We split by time so that nothing from the future leaks into training, because the model is used on "
+            "tomorrow's traffic and rows from one day are correlated. We also keep calibration in view: reliability "
+            "curves per segment each day, since the scores are read as probabilities downstream. "
+            "We can ignore position in the logged clicks.")
+    clean = grade_rubric("toy", "data", _rubric(), text)
+    read = grade_rubric("toy", "data", _rubric(), text, claim_reader=_sure_reader(0.99),
+                        other_step_flags=[_MODEL_STEP_FLAG])
+    assert [f.id for f in read.red_flags] == [claim_model.PREFIX + "ignore-position-bias"]
+    assert clean.score - claim_model.PENALTY > WRONG_CLAIM_CAPS[0]
+    assert read.score == pytest.approx(clean.score - claim_model.PENALTY)
+    assert not any(p.label == "cap" for p in read.breakdown)
+
+
 def test_the_steps_own_flag_is_read_first_at_its_own_threshold():
     # the same id in this step and another: read once, at the step's threshold
     own = _rubric().model_copy(update={"red_flags": [*_rubric().red_flags, _MODEL_STEP_FLAG]})

@@ -747,6 +747,7 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
                 for concept_id, _ in concept_reader(sentence):
                     if concept_id in concepts and concept_id not in hit_ids:
                         sentence_hit(concepts[concept_id], index)
+    elsewhere_ids: set[str] = set()
     if claim_reader is not None:
         # last, so that a phrasing's flag or a concept waved away is what a sentence is read as first
         read = _likely_flags(sents, step_flags, wrong_sentences | waved_sentences, {f.id for f in flags}, claim_reader)
@@ -754,8 +755,13 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
         elsewhere = [f for f in other_step_flags if f.id not in own_ids]
         if elsewhere:
             taken = wrong_sentences | waved_sentences | {index for _, index in read}
-            read += _likely_flags(sents, elsewhere, taken, {f.id for f, _ in read}, functools.partial(
+            cross = _likely_flags(sents, elsewhere, taken, {f.id for f, _ in read}, functools.partial(
                 claim_reader, threshold=claim_model.CROSS_STEP_THRESHOLD))
+            read += cross
+            # another step's claim costs its points but is not this step's wrong claim for the cap: an
+            # answer that runs over several steps (a write-up graded step by step) is not sunk in all
+            # seven by one sentence (dev sets alike either way; public write-ups 0.47 -> 0.52 on their case)
+            elsewhere_ids = {claim_model.PREFIX + f.id for f, _ in cross}
         for flag, index in read:
             sentence = sents[index]
             flags.append(RaisedFlag(claim_model.PREFIX + flag.id, claim_model.LABEL + flag.claim,
@@ -818,7 +824,7 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
     # and two or three of them sink it, however much else was said
     # (not a concept waved away, which is less sure; the model's reading of a sentence counts: on the dev
     # answers its flags fell on 46 wrong answers and 7 others, as sure as a phrasing's 149 and 31)
-    claims = sum(1 for flag in flags if not flag.id.startswith("dismissed-"))
+    claims = sum(1 for flag in flags if not flag.id.startswith("dismissed-") and flag.id not in elsewhere_ids)
     if claims:
         cap = WRONG_CLAIM_CAPS[min(claims, len(WRONG_CLAIM_CAPS)) - 1]
         if score > cap:
