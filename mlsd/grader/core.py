@@ -751,11 +751,11 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
     if claim_reader is not None:
         # last, so that a phrasing's flag or a concept waved away is what a sentence is read as first
         read = _likely_flags(sents, step_flags, wrong_sentences | waved_sentences, {f.id for f in flags}, claim_reader)
-        own_ids = {f.id for f in step_flags} | {f.id for f in flags}
+        own_ids = {f.id for f in step_flags}  # (a phrasing's flags are among them)
         elsewhere = [f for f in other_step_flags if f.id not in own_ids]
         if elsewhere:
             taken = wrong_sentences | waved_sentences | {index for _, index in read}
-            cross = _likely_flags(sents, elsewhere, taken, {f.id for f, _ in read}, functools.partial(
+            cross = _likely_flags(sents, elsewhere, taken, set(), functools.partial(
                 claim_reader, threshold=claim_model.CROSS_STEP_THRESHOLD))
             read += cross
             # another step's claim costs its points but is not this step's wrong claim for the cap: an
@@ -924,19 +924,17 @@ def grade(case: Case, step_id: str, text: str, level: str = DEFAULT_LEVEL) -> Gr
     topics = model_for(case)
     check = (lambda sid, answer: topics.belongs_elsewhere(case.id, sid, answer)) if topics else None
     relevance = topics.step_relevance if topics else None
-    from mlsd.content import pitfalls
-
     known = memo.by_identity(_KNOWN, (topics,), lambda: frozenset(topics.idf)) if topics else frozenset()
     memo.by_identity(_SEEDED, (case,), lambda: _seed_from_cache(case))
     specificity = (lambda sid, answer: topics.similarities(sid, answer).get(case.id, 0.0)) if topics else None
     reader = functools.partial(claim_model.likely_flag, case.id) if claim_model.has_model(case.id) else None
     concepts = (functools.partial(concept_model.likely_concepts, case.id, step_id)
                 if concept_model.has_model(case.id) else None)
-    elsewhere = [f for other_id, other in case.steps.items() if other_id != step_id
-                 for f in pitfalls.for_step(other.rubric, other_id)] if reader else []
+    flags_by_step = _case_step_flags(case)
+    elsewhere = [f for other_id, flags in flags_by_step.items() if other_id != step_id for f in flags] if reader else []
     result = grade_rubric(case.id, step_id, step.rubric, text, level, topic_check=check, relevance=relevance,
                           specificity=specificity, claim_reader=reader, concept_reader=concepts,
-                          red_flags=pitfalls.for_step(step.rubric, step_id), context=_case_rubrics(case),
+                          red_flags=flags_by_step[step_id], context=_case_rubrics(case),
                           known_terms=known, other_step_flags=elsewhere)
     if case.architecture is not None and case.architecture.step == step_id:
         from mlsd.grader.architecture import apply_sketch  # a sketch (arrow lines, Mermaid) counts toward the step
@@ -946,6 +944,7 @@ def grade(case: Case, step_id: str, text: str, level: str = DEFAULT_LEVEL) -> Gr
 
 
 _RUBRICS: dict = {}
+_STEP_FLAGS: dict = {}
 _KNOWN: dict = {}
 _SEEDED: dict = {}
 
@@ -976,6 +975,15 @@ def _seed_terms(case: Case) -> bool:
     stems = {w: textmod.stem(w) for _, words in terms.values() for w in words}
     cache.put(entry, {"phrases": terms, "stems": stems})
     return True
+
+
+def _case_step_flags(case: Case) -> dict[str, list[RedFlag]]:
+    """Each step's red flags with the shared pitfalls it inherits (pitfalls.for_step); cached per case
+    object, since every grade reads the other steps' flags too."""
+    from mlsd.content import pitfalls
+
+    return memo.by_identity(_STEP_FLAGS, (case,), lambda: {
+        step_id: pitfalls.for_step(step.rubric, step_id) for step_id, step in case.steps.items()})
 
 
 def _case_rubrics(case: Case) -> tuple[Rubric, ...]:

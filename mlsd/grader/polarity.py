@@ -37,9 +37,11 @@ _CONTRAST_AFTER_NEGATION = frozenset({"just", "only", "merely", "simply", "solel
 # ("latency isn't a concern", "we don't need calibration") or one dismissive word.
 _SUBJECTS = frozenset("i we you they he she it just simply mostly largely safely".split())
 DISMISS_WORDS = frozenset("irrelevant unnecessary overkill pointless ignore ignored ignoring unrelated skip skipping negligible".split())
-# "skip-above" clicks and a "skip rate" are things, not decisions to leave something out
+# what leaving out is the cleaning itself ("ignore clicks from bots")
 _UNWANTED_STEMS = frozenset(textmod.stem(w) for w in "bot bots spam crawler crawlers junk duplicate duplicates".split())
+# an "ignore" whose object points back to what came before ("position? ignore it")
 _POINTS_BACK = frozenset("it them this that these those".split())
+# "skip-above" clicks and a "skip rate" are things, not decisions to leave something out
 _SKIP_AS_NOUN = frozenset("above below rate rates ahead next".split())
 # "averages out", "evens out", "washes out"; "little effect", "barely matters", "hardly changes"
 _NO_EFFECT_VERBS = frozenset("averages average evens even washes wash".split())
