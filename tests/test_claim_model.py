@@ -118,12 +118,15 @@ def test_a_sentence_read_as_wrong_costs_a_little_and_names_itself():
     assert read.score < clean.score
 
 
+# a fluent, correct data-step answer that scores above the one-wrong-claim cap; tests add one more sentence
+_FLUENT_DATA_ANSWER = ("We split by time so that nothing from the future leaks into training, because the model is used "
+                       "on tomorrow's traffic and rows from one day are correlated. We also keep calibration in view: "
+                       "reliability curves per segment each day, since the scores are read as probabilities downstream. ")
+
+
 def test_a_sentence_read_as_wrong_counts_toward_the_wrong_claim_cap():
     # a fluent answer whose one wrong claim only the model caught does not keep its coverage
-    text = ("We split by time so that nothing from the future leaks into training, because the model is used on "
-            "tomorrow's traffic and rows from one day are correlated. We also keep calibration in view: reliability "
-            "curves per segment each day, since the scores are read as probabilities downstream. "
-            "Calibration is tracked daily.")
+    text = _FLUENT_DATA_ANSWER + "Calibration is tracked daily."
     clean = grade_rubric("toy", "data", _rubric(), text)
     read = grade_rubric("toy", "data", _rubric(), text, claim_reader=_reader("Calibration is tracked"))
     assert clean.score - claim_model.PENALTY > WRONG_CLAIM_CAPS[0]
@@ -172,10 +175,7 @@ def test_a_claim_another_step_flags_is_read_only_when_the_model_is_surer():
 
 
 def test_another_steps_claim_costs_its_points_but_does_not_cap_the_step():
-    text = ("We split by time so that nothing from the future leaks into training, because the model is used on "
-            "tomorrow's traffic and rows from one day are correlated. We also keep calibration in view: reliability "
-            "curves per segment each day, since the scores are read as probabilities downstream. "
-            "We can ignore position in the logged clicks.")
+    text = _FLUENT_DATA_ANSWER + "We can ignore position in the logged clicks."
     clean = grade_rubric("toy", "data", _rubric(), text)
     read = grade_rubric("toy", "data", _rubric(), text, claim_reader=_sure_reader(0.99),
                         other_step_flags=[_MODEL_STEP_FLAG])
