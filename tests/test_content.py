@@ -60,3 +60,18 @@ def test_a_repeated_phrasing_or_unless_entry_is_reported():
     flag = RedFlag(id="f", claim="c", phrasings=["split randomly", "random split", "split randomly"], penalty=0.1,
                    why="w", fix="x", unless=["time", "time"], when="asserted", examples=[], counterparts=[])
     assert repeated_entries(flag) == ["f: phrasings repeats 'split randomly'", "f: unless repeats 'time'"]
+
+
+def test_a_phrasing_two_concepts_of_a_step_share_is_reported():
+    from mlsd.content.checks import shared_phrasings
+    from mlsd.content.schema import Concept
+
+    def concept(cid, phrasings):
+        return Concept(id=cid, label=cid, weight=1, level="mid", phrasings=phrasings, why="w", hint="h")
+
+    # stopwords and stems aside these are one phrasing: a sentence with it would earn both concepts
+    chunking = concept("chunking", ["chunk size", "split documents"])
+    honest = concept("honest-split", ["split by document", "held out documents"])
+    assert shared_phrasings([chunking, honest]) == ["honest-split: phrasing 'split by document' reads as "
+                                                    "chunking's 'split documents'"]
+    assert shared_phrasings([chunking, concept("honest-split", ["held out documents"])]) == []

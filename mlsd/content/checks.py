@@ -108,6 +108,23 @@ def repeated_entries(item) -> list[str]:
     return problems
 
 
+def shared_phrasings(concepts) -> list[str]:
+    """Phrasings of two concepts of one step that the grader reads as the same words ("split
+    documents" and "split by document" both become split + document): one sentence would earn both
+    concepts, though it means one. Reported as the later concept's phrasing."""
+    from mlsd.grader.text import phrase_terms
+
+    owner: dict[frozenset[str], tuple[str, str]] = {}
+    problems = []
+    for concept in concepts:
+        for phrasing in concept.phrasings:
+            terms = frozenset(phrase_terms(phrasing))
+            first = owner.setdefault(terms, (concept.id, phrasing))
+            if terms and first[0] != concept.id:
+                problems.append(f"{concept.id}: phrasing {phrasing!r} reads as {first[0]}'s {first[1]!r}")
+    return problems
+
+
 def check_case(case: Case, level: str = "senior") -> list[StepCheck]:
     results: list[StepCheck] = []
     extra = numbers_and_boxes_problems(case)
@@ -126,6 +143,7 @@ def check_case(case: Case, level: str = "senior") -> list[StepCheck]:
             problems.append(f"concepts should span {', '.join(LEVELS)} (has {', '.join(sorted(levels))})")
         for item in (*step.rubric.concepts, *step.rubric.red_flags):
             problems.extend(repeated_entries(item))
+        problems.extend(shared_phrasings(step.rubric.concepts))
         words = len(step.model_answer.split())
         if not 150 <= words <= 350:
             problems.append(f"model answer has {words} words (want 150-350)")

@@ -59,6 +59,8 @@ def stem(word: str) -> str:
 def _stem(word: str) -> str:
     if word.startswith("personali"):  # Snowball cuts "personalization" to "person", the word for a human
         return "personal"
+    if word == "ip":  # the address; Snowball makes "ips" (inverse propensity scoring) "ip" too
+        return "ipaddr"
     if word in ("busy", "busier", "busiest"):  # not "business" (both stem to "busi")
         return "busy"
     if word.startswith("regulari") and not word.startswith("regularit"):  # "regularization" is not "train regularly"
