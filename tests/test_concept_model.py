@@ -53,6 +53,42 @@ def test_a_vague_sentence_reads_as_nothing(toy_model):
     assert concept_model.likely_concepts("toy", "model", "we make the model good and fast") == []
 
 
+def test_a_long_sentence_is_read_clause_by_clause_as_well(toy_model):
+    from mlsd.grader import text as textmod
+
+    # read whole, the re-ranker's words outweigh the baseline's; each clause states one of them
+    text = ("first something cheap and simple that we can ship in a week or two, "
+            "then a slower careful reader on the top hundred candidates only")
+    [sentence] = textmod.sentences(text)
+    assert len(sentence.tokens) >= concept_model.LONG_SENTENCE
+    assert [c for c, _ in concept_model.likely_concepts("toy", "model", text)] == ["reranker"]
+    assert {c for c, _ in concept_model.likely_concepts("toy", "model", sentence)} == {"reranker", "baseline"}
+    # a short sentence is read whole only
+    [short] = textmod.sentences("something cheap, then a careful reader")
+    assert [c for c, _ in concept_model.likely_concepts("toy", "model", short)] == ["reranker"]
+
+
+def test_clauses_are_cut_at_punctuation_and_clause_words_and_short_pieces_join_the_next():
+    from mlsd.grader import text as textmod
+
+    [sentence] = textmod.sentences("Cancelled orders never get a delivery time, so they count as at least the time "
+                                   "until the cancel, while it splits into prep, the wait and the drive itself.")
+    assert [c.text for c in textmod.clauses(sentence)] == [
+        "Cancelled orders never get a delivery time", "so they count as at least the time until the cancel",
+        "while it splits into prep, the wait and the drive itself"]
+    assert all(c.tokens[0].start == c.start for c in textmod.clauses(sentence))
+    [one] = textmod.sentences("We log features as they were served.")
+    assert textmod.clauses(one) == [one]
+
+
+def test_the_notifications_model_hears_each_idea_of_a_long_plain_sentence():
+    case = load_catalog().case("notifications")
+    text = ("We estimate how much more likely the person is to open the app in the next day because of this push "
+            "compared with not sending it, and we learn that from a small group we randomly held back, so the "
+            "effect is the push's own.")
+    assert {"uplift", "randomised-data"} <= {h.id for h in grade(case, "framing", text).hits}
+
+
 def test_no_model_or_an_unreadable_one_reads_nothing(tmp_path, monkeypatch):
     assert concept_model.likely_concepts("no-such-case", "model", "anything") == []
     folder = tmp_path / "broken"

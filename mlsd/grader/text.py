@@ -350,6 +350,33 @@ def sentences(text: str, aliases: dict[str, str] | None = None) -> list[Sentence
     return out
 
 
+# where a long sentence's clauses meet: punctuation, or a word that opens a new clause
+_CLAUSE_BREAK = re.compile(r"[,;:()]| - ")
+_CLAUSE_WORDS = frozenset("because since so but while which whereas although though".split())
+
+
+def clauses(sentence: Sentence, min_tokens: int = 6) -> list[Sentence]:
+    """The sentence cut where its clauses meet (a comma, a colon, "because", "but", "which"), each
+    piece shorter than `min_tokens` joined to the next; [sentence] when it has one clause."""
+    toks, base = sentence.tokens, sentence.start
+    cuts = [0] + [i for i in range(1, len(toks))
+                  if toks[i].raw in _CLAUSE_WORDS
+                  or _CLAUSE_BREAK.search(sentence.text[toks[i - 1].end - base : toks[i].start - base])]
+    pieces: list[list[int]] = []
+    for lo, hi in zip(cuts, [*cuts[1:], len(toks)]):
+        if pieces and pieces[-1][1] - pieces[-1][0] < min_tokens:
+            pieces[-1][1] = hi
+        else:
+            pieces.append([lo, hi])
+    if len(pieces) > 1 and pieces[-1][1] - pieces[-1][0] < min_tokens:
+        last = pieces.pop()
+        pieces[-1][1] = last[1]
+    if len(pieces) < 2:
+        return [sentence]
+    return [Sentence(sentence.text[toks[lo].start - base : toks[hi - 1].end - base], toks[lo].start, toks[lo:hi])
+            for lo, hi in pieces]
+
+
 def is_negation(raw: str) -> bool:
     return raw in NEGATION_CUES or raw.endswith("n't")
 
