@@ -75,3 +75,19 @@ def test_a_phrasing_two_concepts_of_a_step_share_is_reported():
     assert shared_phrasings([chunking, honest]) == ["honest-split: phrasing 'split by document' reads as "
                                                     "chunking's 'split documents'"]
     assert shared_phrasings([chunking, concept("honest-split", ["held out documents"])]) == []
+
+
+def test_a_concept_phrasing_that_raises_a_red_flag_of_its_step_is_reported(catalog):
+    from mlsd.content.checks import phrasings_read_as_wrong
+
+    case = catalog.case("eta")
+    step = case.steps["serving"]
+    assert phrasings_read_as_wrong(case, "serving") == []
+    # "cache it per store" is how the long-cached checkout ETA flag is said: as a concept phrasing,
+    # a candidate naming the idea this way would be told it is wrong
+    concepts = [c.model_copy(update={"phrasings": [*c.phrasings, "cache per store"]}) if c.id == "routing-cost" else c
+                for c in step.rubric.concepts]
+    changed = step.model_copy(update={"rubric": step.rubric.model_copy(update={"concepts": concepts})})
+    broken = case.model_copy(update={"steps": {**case.steps, "serving": changed}})
+    assert phrasings_read_as_wrong(broken, "serving") == [
+        "routing-cost: phrasing 'cache per store' raises long-cached-checkout-eta"]

@@ -125,6 +125,27 @@ def shared_phrasings(concepts) -> list[str]:
     return problems
 
 
+def phrasings_read_as_wrong(case: Case, step_id: str) -> list[str]:
+    """Concept phrasings that, said alone, raise one of the step's red flags: a candidate who says
+    the idea in those words is told it is wrong ('fail open' as the fallback concept and as the flag
+    'approve everything on timeout'). Only phrasings that hold all of a flag phrasing's terms are graded."""
+    from mlsd.content import pitfalls
+    from mlsd.grader.text import phrase_terms
+
+    step = case.steps[step_id]
+    flags = [f for f in pitfalls.for_step(step.rubric, step_id) if f.when != "dismissed"]
+    flag_terms = [(f.id, frozenset(phrase_terms(p))) for f in flags for p in f.phrasings]
+    problems = []
+    for concept in step.rubric.concepts:
+        for phrasing in concept.phrasings:
+            terms = frozenset(phrase_terms(phrasing))
+            suspects = {fid for fid, needed in flag_terms if needed and needed <= terms}
+            raised = suspects & {f.id for f in grade(case, step_id, phrasing).red_flags} if suspects else set()
+            if raised:
+                problems.append(f"{concept.id}: phrasing {phrasing!r} raises {', '.join(sorted(raised))}")
+    return problems
+
+
 def check_case(case: Case, level: str = "senior") -> list[StepCheck]:
     results: list[StepCheck] = []
     extra = numbers_and_boxes_problems(case)
@@ -144,6 +165,7 @@ def check_case(case: Case, level: str = "senior") -> list[StepCheck]:
         for item in (*step.rubric.concepts, *step.rubric.red_flags):
             problems.extend(repeated_entries(item))
         problems.extend(shared_phrasings(step.rubric.concepts))
+        problems.extend(phrasings_read_as_wrong(case, step_id))
         words = len(step.model_answer.split())
         if not 150 <= words <= 350:
             problems.append(f"model answer has {words} words (want 150-350)")
