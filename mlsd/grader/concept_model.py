@@ -18,6 +18,7 @@ core.grade_rubric).
 from __future__ import annotations
 
 import functools
+from typing import Callable
 from pathlib import Path
 
 from mlsd.grader import claim_model, sparse_model
@@ -35,6 +36,8 @@ THRESHOLD = 0.6
 # a sentence this long (in tokens) is also read clause by clause (dev sets: plain-English strong answers
 # 0.80 -> 0.83, vague 0.17 -> 0.17; at 12 or 24 tokens alike)
 LONG_SENTENCE = 16
+CLAUSE_SUPPORT = 0.0
+CLAUSE_THRESHOLD = 0.8  # what the whole sentence must give a concept that one of its clauses states
 
 
 def label(step_id: str, concept_id: str) -> str:
@@ -55,29 +58,37 @@ def has_model(case_id: str) -> bool:
     return load(case_id) is not None
 
 
-def likely_concepts(case_id: str, step_id: str, sentence: "str | textmod.Sentence") -> list[tuple[str, float]]:
+def likely_concepts(case_id: str, step_id: str, sentence: "str | textmod.Sentence",
+                    about_another_step: "Callable[[str], bool] | None" = None) -> list[tuple[str, float]]:
     """(concept id, probability given the step) of each concept of `step_id` the sentence states with
-    probability at least THRESHOLD, most likely first; [] when the case has no model."""
+    probability at least THRESHOLD, most likely first; [] when the case has no model.
+    `about_another_step(text)`: whether a sentence is plainly about another step's subject; such a
+    sentence is read whole only."""
     model = load(case_id)
     if model is None:
         return []
     found = (claim_model.features(sentence) if isinstance(sentence, str)
              else claim_model.features(sentence.text, sentence.tokens, sentence.start))
-    likely = dict(_likely(model, step_id, found))
-    if not isinstance(sentence, str) and len(sentence.tokens) >= LONG_SENTENCE:
+    likely = {c: p for c, p in _given_step(model, step_id, found).items() if c != NONE and p >= THRESHOLD}
+    if (not isinstance(sentence, str) and len(sentence.tokens) >= LONG_SENTENCE
+            and not (about_another_step and about_another_step(sentence.text))):
         # each line the model learned from states one idea, so a long sentence that states two or three
-        # splits its probability among them and earns none; each clause is read on its own as well
+        # splits its probability among them and earns none; each clause is read on its own as well,
+        # unless the sentence is about another step: a clause alone loses what the sentence is about
+        # ("wait for the delayed labels to measure live quality", said of monitoring, is no success metric)
         for clause in textmod.clauses(sentence):
             if clause is not sentence:
-                for concept_id, p in _likely(model, step_id, claim_model.features(clause.text, clause.tokens,
-                                                                                  clause.start)):
-                    likely.setdefault(concept_id, p)
+                read = _given_step(model, step_id, claim_model.features(clause.text, clause.tokens, clause.start))
+                for concept_id, p in read.items():
+                    if concept_id != NONE and p >= THRESHOLD:
+                        likely.setdefault(concept_id, p)
     return sorted(likely.items(), key=lambda item: -item[1])
 
 
-def _likely(model: dict, step_id: str, found) -> list[tuple[str, float]]:
+def _given_step(model: dict, step_id: str, found) -> dict[str, float]:
+    """Concept id (or NONE) -> probability given the step."""
     prefix = step_id + "/"
     step = [(name, p) for name, p in zip(model["classes"], sparse_model.probabilities(model, found))
             if name.startswith(prefix) or name == NONE]
     total = sum(p for _, p in step) or 1.0
-    return [(name.removeprefix(prefix), p / total) for name, p in step if name != NONE and p / total >= THRESHOLD]
+    return {name.removeprefix(prefix): p / total for name, p in step}

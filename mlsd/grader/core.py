@@ -928,7 +928,8 @@ def grade(case: Case, step_id: str, text: str, level: str = DEFAULT_LEVEL) -> Gr
     memo.by_identity(_SEEDED, (case,), lambda: _seed_from_cache(case))
     specificity = (lambda sid, answer: topics.similarities(sid, answer).get(case.id, 0.0)) if topics else None
     reader = functools.partial(claim_model.likely_flag, case.id) if claim_model.has_model(case.id) else None
-    concepts = (functools.partial(concept_model.likely_concepts, case.id, step_id)
+    about_another_step = functools.partial(topics.about_another_step, step_id) if topics else None
+    concepts = (functools.partial(concept_model.likely_concepts, case.id, step_id, about_another_step=about_another_step)
                 if concept_model.has_model(case.id) else None)
     flags_by_step = _case_step_flags(case)
     elsewhere = [f for other_id, flags in flags_by_step.items() if other_id != step_id for f in flags] if reader else []

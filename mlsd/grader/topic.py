@@ -25,6 +25,8 @@ MIN_TERMS = 25
 # way (monitoring talk is alike across problems) must not be capped.
 OFF_TOPIC_MARGIN = 1.8
 OFF_TOPIC_MIN_SIMILARITY = 0.10
+# a sentence is about another step when it is this relevant to one and below ELSEWHERE_OWN to its own
+ELSEWHERE_OTHER, ELSEWHERE_OWN = 0.5, 0.2
 FOCUSED_SIMILARITY = 0.15  # cosine with the pooled step profile of an answer that stays on the step
 
 
@@ -118,6 +120,13 @@ class TopicModel:
         if own <= 0 or best <= 0:
             return 0.0
         return min(1.0, own / FOCUSED_SIMILARITY) * (own / best)
+
+    def about_another_step(self, step_id: str, text: str) -> bool:
+        """Whether the text is plainly about another step's subject and hardly about this one's
+        (monitoring prose given to requirements); plain English, about no step's vocabulary, is not."""
+        own = self.step_relevance(step_id, text)
+        return own < ELSEWHERE_OWN and any(self.step_relevance(other, text) >= ELSEWHERE_OTHER
+                                           for other in self.step_profiles if other != step_id)
 
     def similarities(self, step_id: str, text: str) -> dict[str, float]:
         """Cosine similarity of the answer to each case's profile of this step."""
