@@ -3,6 +3,7 @@ what it reads, and that the shipped weights were trained on today's content."""
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import subprocess
@@ -169,3 +170,25 @@ def test_the_search_model_reads_a_cross_encoder_described_without_its_name():
     text = ("For the final ordering, a second, slower model reads the query and each listing's text side by side "
             "and scores how well they fit, but only for the top hundred or so candidates, since it is expensive.")
     assert "cross-encoder" in {h.id for h in grade(case, "model", text).hits}
+
+
+def test_a_sentence_about_another_steps_subject_is_read_whole_only():
+    from mlsd.grader.topic import model_for
+
+    case = load_catalog().case("recs")
+    topics = model_for(case)
+    monitoring = ("After launch I would watch the inputs and the predictions for drift, wait for the delayed labels "
+                  "to measure live quality, retrain on a regular cadence, and alert the on-call engineer.")
+    plain = ("We show people what they will probably enjoy watching next, and we judge it by whether they come "
+             "back over the following weeks rather than by what they click today.")
+    assert topics.about_another_step("requirements", monitoring)
+    assert not topics.about_another_step("monitoring", monitoring)
+    assert not topics.about_another_step("requirements", plain)  # about no step's vocabulary in particular
+    # read by clause, one clause of the monitoring sentence would earn a requirements concept; the check
+    # keeps it whole, and whole it earns nothing there
+    from mlsd.grader import text as textmod
+
+    [sentence] = textmod.sentences(monitoring)
+    assert concept_model.likely_concepts("recs", "requirements", sentence) != []
+    about = functools.partial(topics.about_another_step, "requirements")
+    assert concept_model.likely_concepts("recs", "requirements", sentence, about_another_step=about) == []
