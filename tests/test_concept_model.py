@@ -15,7 +15,7 @@ import pytest
 from mlsd.content.loader import load_catalog
 from mlsd.content.schema import Rubric
 from mlsd.grader import concept_model, grade, soft
-from mlsd.grader.core import grade_rubric
+from mlsd.grader.core import SURE_READ_CREDIT, grade_rubric, model_read_share
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -130,9 +130,16 @@ def test_a_concept_the_model_reads_earns_a_soft_share_and_quotes_its_sentence():
     assert "reranker" not in {h.id for h in plain.hits}
     [hit] = [h for h in read.hits if h.id == "reranker"]
     assert "careful reader" in hit.evidence
-    assert hit.points == pytest.approx(soft.CREDIT * hit.weight)  # a full sentence of prose: a soft hit's share
+    # a full sentence of prose: a soft hit's share, a little more as the model is surer (0.8 here)
+    assert hit.points == pytest.approx(model_read_share(0.8) * hit.weight)
     assert "reranker" not in {m.id for m in read.misses}
     assert read.score > plain.score
+
+
+def test_a_surer_reading_earns_more_but_never_a_phrasings_full_credit():
+    assert model_read_share(concept_model.THRESHOLD) == pytest.approx(soft.CREDIT)
+    assert soft.CREDIT < model_read_share(0.8) < model_read_share(1.0) < 1.0
+    assert model_read_share(1.0) == pytest.approx(SURE_READ_CREDIT)
 
 
 def test_the_model_reads_only_sentences_no_phrasing_credited_and_adds_no_second_hit():

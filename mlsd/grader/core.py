@@ -268,6 +268,7 @@ LIST_ITEM_TERMS = 3
 _LEADING = frozenset("the a an then also maybe just all".split())  # "the NDCG", "then bandits"
 LIST_RUN = 4
 LIST_RUN_CREDIT = 0.3
+SURE_READ_CREDIT = 0.8  # what a certain reading of the concept model earns (see model_read_share)
 
 
 def _listed_tokens(answer: str, sentence: textmod.Sentence) -> frozenset[int]:
@@ -727,12 +728,12 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
     said = frozenset(by_sentence) | skip
     concepts = {c.id: c for c in rubric.concepts}
 
-    def sentence_hit(concept: Concept, index: int) -> None:
+    def sentence_hit(concept: Concept, index: int, share: float = soft.CREDIT) -> None:
         """A concept read from a whole sentence rather than a phrasing: a soft hit's share of its points."""
         sentence = sents[index]
         span = (0, len(sentence.tokens) - 1)
         hits.append(Hit(concept.id, concept.label, _evidence(answer, sentence, span), concept.level, concept.weight))
-        credit[concept.id] = soft.CREDIT * claim_quality(answer, sentence, span)
+        credit[concept.id] = share * claim_quality(answer, sentence, span)
         misses[:] = [m for m in misses if m.id != concept.id]
         by_sentence.setdefault(index, []).append(concept)
         hit_ids.add(concept.id)
@@ -744,9 +745,9 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
         # its name, beside an idea a phrasing named or not (a sentence still holds CONCEPTS_PER_SENTENCE)
         for index, sentence in enumerate(sents):
             if index not in skip and not _waves_away(answer, sentence):
-                for concept_id, _ in concept_reader(sentence):
+                for concept_id, probability in concept_reader(sentence):
                     if concept_id in concepts and concept_id not in hit_ids:
-                        sentence_hit(concepts[concept_id], index)
+                        sentence_hit(concepts[concept_id], index, model_read_share(probability))
     elsewhere_ids: set[str] = set()
     if claim_reader is not None:
         # last, so that a phrasing's flag or a concept waved away is what a sentence is read as first
@@ -879,6 +880,15 @@ def _waves_away(answer: str, sentence: textmod.Sentence) -> bool:
     nothing in such a sentence (a phrasing's match is judged on its own words instead). Not any
     negation: over a whole sentence "not" mostly qualifies a detail, and the dev sets lost ground."""
     return bool(sentence.tokens) and is_dismissed(answer, sentence, (0, len(sentence.tokens) - 1))
+
+
+def model_read_share(probability: float) -> float:
+    """The share of a concept's points the concept model's reading of a sentence earns: a soft hit's
+    share at the model's threshold, rising to SURE_READ_CREDIT as it becomes certain, never a phrasing's
+    full credit (dev sets: plain-English strong answers 0.80 -> 0.81, vague 0.173 -> 0.176; at 1.0,
+    vague and wrong answers gained as much as strong ones)."""
+    sureness = (probability - concept_model.THRESHOLD) / (1 - concept_model.THRESHOLD)
+    return soft.CREDIT + (SURE_READ_CREDIT - soft.CREDIT) * max(0.0, min(1.0, sureness))
 
 
 def _likely_flags(sents: list[textmod.Sentence], step_flags: list[RedFlag], taken: set[int], raised: set[str],
