@@ -40,8 +40,10 @@ SPECIFIC_SIMILARITY = 0.15
 _ANY_PROBLEM = "Could be said of any problem: tie it to this case's users, numbers and constraints."
 # the most an answer with 1, 2, 3+ wrong claims (red flags) can score: one confident wrong claim
 # keeps the step below a partial answer that says nothing wrong (a partial answer is about half
-# marks); a tighter cap for one claim (0.3) sank strong answers a phrasing misread on fresh text
-WRONG_CLAIM_CAPS = (0.4, 0.25, 0.1)
+# marks); a tighter cap for one claim (0.3) sank strong answers a phrasing misread on fresh text.
+# Two confident wrong claims are what an interviewer calls an answer that wrong claims dominate (0-1
+# of 4): below a vague answer (dev sets 0.40 -> 0.15 for two: wrong 0.193 -> 0.182, strong unchanged)
+WRONG_CLAIM_CAPS = (0.4, 0.15, 0.05)
 # On-topic prose that names nothing specific ("clarify scale, latency and scope")
 # is worth a little: more than a bare list of terms, far less than a design.
 ENGAGEMENT_CREDIT = 0.15
