@@ -24,10 +24,8 @@ CRITICAL_STEMS = frozenset(
     "leak inflat overestim optimist mislead wrong flaw pitfal danger hurt harm broken trap naiv fool".split()
 )
 _DETECT_STEMS = frozenset(textmod.stem(w) for w in "catch detect find spot flag surface notice".split())
-# (a condition is a clause of its own: "if the model doesn't answer in time, we approve everything")
-CLAUSE_BREAK_WORDS = frozenset({"but", "because", "since", "whereas", "while", "although", "though", "however", "so",
-                                "if", "unless"})
-_CLAUSE_PUNCT = ",;()|:>"  # ':' and the '>' of '->' end a clause in notes
+# where a claim's clause ends (text.py holds them: the concept model cuts long sentences the same way)
+CLAUSE_BREAK_WORDS, _CLAUSE_PUNCT = textmod.CLAUSE_BREAK_WORDS, textmod.CLAUSE_PUNCT
 _FRAGMENT_BREAKS = ":;|>"  # what ends a fragment even where a list may run on over commas
 # "not just X", "not only X", "rather than only X": the negation contrasts, it does not deny;
 # "not every payment needs the big model", "not all features need it": some do (a cascade, a choice)

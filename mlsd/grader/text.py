@@ -350,18 +350,21 @@ def sentences(text: str, aliases: dict[str, str] | None = None) -> list[Sentence
     return out
 
 
-# where a long sentence's clauses meet: punctuation, or a word that opens a new clause
-_CLAUSE_BREAK = re.compile(r"[,;:()]| - ")
-_CLAUSE_WORDS = frozenset("because since so but while which whereas although though".split())
+# where clauses meet: a word that opens a new clause, or punctuation between two words
+# (polarity reads a claim's clause by the same marks; a condition is a clause of its own: "if the model
+# doesn't answer in time, we approve everything")
+CLAUSE_BREAK_WORDS = frozenset({"but", "because", "since", "whereas", "while", "although", "though", "however", "so",
+                                "if", "unless"})
+CLAUSE_PUNCT = ",;()|:>"  # ':' and the '>' of '->' end a clause in notes
 
 
 def clauses(sentence: Sentence, min_tokens: int = 6) -> list[Sentence]:
-    """The sentence cut where its clauses meet (a comma, a colon, "because", "but", "which"), each
+    """The sentence cut where its clauses meet (a comma, a colon, "because", "but"), each
     piece shorter than `min_tokens` joined to the next; [sentence] when it has one clause."""
     toks, base = sentence.tokens, sentence.start
     cuts = [0] + [i for i in range(1, len(toks))
-                  if toks[i].raw in _CLAUSE_WORDS
-                  or _CLAUSE_BREAK.search(sentence.text[toks[i - 1].end - base : toks[i].start - base])]
+                  if toks[i].raw in CLAUSE_BREAK_WORDS
+                  or any(ch in sentence.text[toks[i - 1].end - base : toks[i].start - base] for ch in CLAUSE_PUNCT)]
     pieces: list[list[int]] = []
     for lo, hi in zip(cuts, [*cuts[1:], len(toks)]):
         if pieces and pieces[-1][1] - pieces[-1][0] < min_tokens:
