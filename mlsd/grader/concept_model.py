@@ -36,8 +36,6 @@ THRESHOLD = 0.6
 # a sentence this long (in tokens) is also read clause by clause (dev sets: plain-English strong answers
 # 0.80 -> 0.83, vague 0.17 -> 0.17; at 12 or 24 tokens alike)
 LONG_SENTENCE = 16
-CLAUSE_SUPPORT = 0.0
-CLAUSE_THRESHOLD = 0.8  # what the whole sentence must give a concept that one of its clauses states
 
 
 def label(step_id: str, concept_id: str) -> str:

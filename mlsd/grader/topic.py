@@ -112,21 +112,20 @@ class TopicModel:
         step (an evaluation answer given to the data question is not engaging
         with data), and scaled so that a focused answer reaches 1.
         """
-        vec = self._weigh(Counter(_terms(text)), self.step_idf)
-        sims = {sid: sum(v * profile.get(t, 0.0) for t, v in vec.items())
-                for sid, profile in self.step_profiles.items()}
-        own = sims.get(step_id, 0.0)
-        best = max(sims.values(), default=0.0)
-        if own <= 0 or best <= 0:
-            return 0.0
-        return min(1.0, own / FOCUSED_SIMILARITY) * (own / best)
+        return _relevance(self._step_similarities(text), step_id)
 
     def about_another_step(self, step_id: str, text: str) -> bool:
         """Whether the text is plainly about another step's subject and hardly about this one's
         (monitoring prose given to requirements); plain English, about no step's vocabulary, is not."""
-        own = self.step_relevance(step_id, text)
-        return own < ELSEWHERE_OWN and any(self.step_relevance(other, text) >= ELSEWHERE_OTHER
-                                           for other in self.step_profiles if other != step_id)
+        sims = self._step_similarities(text)
+        return _relevance(sims, step_id) < ELSEWHERE_OWN and any(
+            _relevance(sims, other) >= ELSEWHERE_OTHER for other in sims if other != step_id)
+
+    def _step_similarities(self, text: str) -> dict[str, float]:
+        """Cosine of the text with each step's pooled profile."""
+        vec = self._weigh(Counter(_terms(text)), self.step_idf)
+        return {sid: sum(v * profile.get(t, 0.0) for t, v in vec.items())
+                for sid, profile in self.step_profiles.items()}
 
     def similarities(self, step_id: str, text: str) -> dict[str, float]:
         """Cosine similarity of the answer to each case's profile of this step."""
@@ -173,6 +172,15 @@ class TopicModel:
 
 
 _FOR_CASE: dict = {}  # per case object, this process (memo.by_identity)
+
+
+def _relevance(sims: dict[str, float], step_id: str) -> float:
+    """step_relevance from the text's similarity to every step's profile."""
+    own = sims.get(step_id, 0.0)
+    best = max(sims.values(), default=0.0)
+    if own <= 0 or best <= 0:
+        return 0.0
+    return min(1.0, own / FOCUSED_SIMILARITY) * (own / best)
 
 
 def model_for(case: Case) -> TopicModel | None:
