@@ -121,7 +121,10 @@ def test_a_sentence_read_as_wrong_costs_a_little_and_names_itself():
 # a fluent, correct data-step answer that scores above the one-wrong-claim cap; tests add one more sentence
 _FLUENT_DATA_ANSWER = ("We split by time so that nothing from the future leaks into training, because the model is used "
                        "on tomorrow's traffic and rows from one day are correlated. We also keep calibration in view: "
-                       "reliability curves per segment each day, since the scores are read as probabilities downstream. ")
+                       "reliability curves per segment each day, since the scores are read as probabilities downstream. "
+                       "A held-out week after the training window is the test period, and every feature is computed "
+                       "only from events logged before each example's timestamp, exactly as serving would see them, "
+                       "so that offline numbers carry over to the live system. ")
 
 
 def test_a_sentence_read_as_wrong_counts_toward_the_wrong_claim_cap():

@@ -868,8 +868,8 @@ def test_a_wrong_practice_put_up_to_be_knocked_down_is_not_claimed(case_id, step
 
 
 def test_ideas_explained_score_above_the_same_ideas_only_named(catalog):
-    """Elaboration: content words in the sentences that earned a concept, against about 12 per idea.
-    Words spent on sentences that earn nothing (filler, another subject) do not count."""
+    """Elaboration: content words in the sentences that may earn credit, against about 18 per idea
+    credited. The why said in a sentence of its own counts; filler and a wrong claim do not."""
     from mlsd.grader.core import ELABORATION_SHARE, elaboration
 
     case = catalog.case("ctr")
@@ -880,13 +880,17 @@ def test_ideas_explained_score_above_the_same_ideas_only_named(catalog):
                  "every click from pCTR. Then an A/B test split by user, with revenue per thousand searches as the "
                  "goal, run for two weeks to cover the weekly cycle. Guardrails would be p99 latency inside the "
                  "page budget and ad CTR, so that a revenue win that shows users worse ads is not shipped.")
-    padded = named + " We are a great team and we always deliver value to everyone we work with, every single day."
-    short, full, pad = (grade(case, "evaluation", t) for t in (named, explained, padded))
+    why_apart = named + (" It matters because every price in the second-price auction is computed from the "
+                         "predicted click chance, so a model that ranks well but overshoots charges advertisers "
+                         "too much for weeks before anyone notices.")
+    filler = named + " We will leverage holistic, best-in-class synergies to unlock seamless, transformative excellence."
+    short, full, apart, fluff = (grade(case, "evaluation", t) for t in (named, explained, why_apart, filler))
     def factor(result) -> float:
         return next((float(p.detail.split()[1]) for p in result.breakdown if p.label == "elaboration"), 1.0)
 
-    assert factor(short) < 0.8 and factor(full) > 0.9 and full.score > short.score
-    assert factor(pad) == factor(short)  # the padding earns no concept: its words do not elaborate
+    assert factor(short) < 0.75 and factor(full) > factor(short) and full.score > short.score + 0.3
+    assert factor(apart) > factor(short)  # the reason said in a sentence that names no concept counts
+    assert factor(fluff) == factor(short)  # corporate filler earns no credit: its words do not elaborate
     sents = sentences(explained)
-    assert elaboration(sents, 3) == 1.0
+    assert elaboration(sents, 1) == 1.0
     assert 1 - ELABORATION_SHARE <= elaboration(sentences("calibration."), 5) < 0.8

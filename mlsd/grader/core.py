@@ -28,9 +28,9 @@ BONUS_FACTOR = 0.5
 DISMISSAL_PENALTY = 0.1
 SATURATION = 0.75  # full marks at 75% of the expected weight: a strong answer may skip a minor point
 DEPTH_WORDS = 40  # content words at which an answer is long enough to show a design
-ELABORATION_PER_IDEA = 12  # content words in credited sentences, per idea credited, to explain it rather than name it
-ELABORATION_WORDS = 60  # and never more than this in all: a long answer's ideas need not each get a paragraph
-ELABORATION_SHARE = 0.3  # what an answer that only names its ideas loses at most
+ELABORATION_PER_IDEA = 18  # content words, per idea credited, to explain it rather than name it
+ELABORATION_WORDS = 120  # and never more than this in all: a long answer's ideas need not each get a paragraph
+ELABORATION_SHARE = 0.4  # what an answer that only names its ideas loses at most
 CONCEPTS_PER_SENTENCE = 3
 LISTED_CREDIT = 0.3  # what a concept beyond CONCEPTS_PER_SENTENCE in one sentence keeps: it was listed
 OFF_TOPIC_CAP = 0.0  # a good answer to another problem says nothing about this one
@@ -616,13 +616,16 @@ def _answer_shape(sents: list[textmod.Sentence]) -> tuple[float, float, float]:
     return prose, depth, min(1.0, reasons / max(1.0, len(sents) / 2))
 
 
-def elaboration(credited: list[textmod.Sentence], ideas: int) -> float:
+def elaboration(said: list[textmod.Sentence], ideas: int) -> float:
     """How much the answer says about the `ideas` it was credited for: content words in the sentences
-    that earned them, against ELABORATION_PER_IDEA each (at most ELABORATION_WORDS in all). Naming six
-    ideas in six short lines and explaining them (how, with what numbers, at what cost) cover the same
-    checklist; an interviewer hears the difference, and words spent elsewhere (filler, another
-    subject) do not count."""
-    content = sum(1 for sentence in credited for t in sentence.tokens if t.raw not in FUNCTION_WORDS)
+    that may earn credit, against ELABORATION_PER_IDEA each (at most ELABORATION_WORDS in all). Naming
+    six ideas in six short lines and explaining them (how, with what numbers, at what cost) cover the
+    same checklist; an interviewer hears the difference. The how and the why often sit in sentences
+    that earn no concept themselves ("Then log loss. It punishes confident misses, which the auction
+    pays for"), so those count; a wrong claim, filler and buzzword prose do not (they are `skip`ped).
+    (Dev sets: counting only the sentences that earned a concept, at 12 words per idea and 60 in all,
+    left strong and solid answers tied at the top, 39% of their pairs misordered; now 22%.)"""
+    content = sum(1 for sentence in said for t in sentence.tokens if t.raw not in FUNCTION_WORDS)
     target = min(ELABORATION_WORDS, ELABORATION_PER_IDEA * ideas)
     return 1 - ELABORATION_SHARE + ELABORATION_SHARE * min(1.0, content / target)
 
@@ -670,7 +673,7 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
     depth and reasons given, and penalties come from red flags and concepts
     waved away ("latency isn't a concern"), and engagement is a small credit for
     prose about the step's subject in general terms (see topic.step_relevance), and elaboration
-    how much the sentences that earned concepts say about them (see `elaboration`).
+    how much the answer says about the ideas it was credited for (see `elaboration`).
     claim_reader(Sentence, flag ids) -> (flag id, probability) or None: the learned model's reading
     of a sentence no phrasing flagged (see claim_model); what it finds counts as a wrong claim.
     concept_reader(Sentence) -> [(concept id, probability)]: the learned model's reading of a sentence
@@ -751,6 +754,7 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
                     if concept_id in concepts and concept_id not in hit_ids:
                         sentence_hit(concepts[concept_id], index, model_read_share(probability))
     elsewhere_ids: set[str] = set()
+    read: list[tuple[RedFlag, int]] = []
     if claim_reader is not None:
         # last, so that a phrasing's flag or a concept waved away is what a sentence is read as first
         read = _likely_flags(sents, step_flags, wrong_sentences | waved_sentences, {f.id for f in flags}, claim_reader)
@@ -834,7 +838,8 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
             score = cap
             parts.append(ScorePart("cap", f"{claims} wrong claim{'s' if claims > 1 else ''}: at most "
                                    f"{round(cap * 100)}%", score))
-    elaborated = elaboration([sents[i] for i in by_sentence], len(hits)) if hits else 1.0
+    unsaid = skip | {index for _, index in read}  # wrong claims, the model's readings too, explain nothing
+    elaborated = elaboration([s for i, s in enumerate(sents) if i not in unsaid], len(hits)) if hits else 1.0
     if elaborated < 0.995 and score > 0:
         # on what the checklist earned less its wrong claims (general-terms credit included); tone costs whole points
         score *= elaborated
