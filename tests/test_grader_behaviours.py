@@ -794,7 +794,9 @@ def test_negligible_waves_away_what_it_follows_and_hurt_equally_is_no_criticism(
 def test_a_verdict_of_no_effect_waves_the_concept_away(catalog, waved):
     result = grade(catalog.case("ctr"), "model", waved)
     assert "position-module" not in {h.id for h in result.hits}
-    assert any(f.id.endswith("position-module") or "position" in f.id for f in result.red_flags)
+    # waved away, or (the shared pitfall) claimed outright: a bias does not average out
+    assert any(f.id.endswith("position-module") or "position" in f.id or f.id == "bias-cancels-out"
+               for f in result.red_flags)
 
 
 def test_a_denied_verdict_of_no_effect_is_not_a_dismissal(catalog):
@@ -821,7 +823,7 @@ def test_an_abbreviation_does_not_end_a_sentence(text, expected):
 def test_a_verdict_after_an_arrow_or_colon_waves_the_concept_away(note):
     result = grade(load_catalog().case("search"), "data", note)
     assert "position-bias" not in {h.id for h in result.hits}
-    assert "dismissed-position-bias" in {f.id for f in result.red_flags}
+    assert {"dismissed-position-bias", "bias-cancels-out"} & {f.id for f in result.red_flags}
 
 
 @pytest.mark.parametrize("note", ["- position bias -> corrected with IPS from randomised slots",

@@ -98,3 +98,41 @@ def test_no_pitfall_lists_an_entry_twice():
     from mlsd.content.checks import repeated_entries
 
     assert [problem for pitfall in pitfalls.library() for problem in repeated_entries(pitfall)] == []
+
+
+# ------------------------------------------------------------------ patterns: claims carried by small words
+
+
+def _pattern_flag(pattern: str):
+    from mlsd.content.rules import RedFlag
+
+    return RedFlag.model_validate({"id": "bias-cancels", "claim": "The bias cancels out.", "penalty": 0.15,
+                                   "why": "w", "phrasings": ["bias cancels itself"], "patterns": [pattern]})
+
+
+def test_a_pattern_catches_words_a_phrasing_cannot_hold_and_reads_negation_at_its_claim_group():
+    from mlsd.grader import text as textmod
+    from mlsd.grader.core import find_red_flags
+
+    flag = _pattern_flag(r"\bbias\b[^.!?]{0,80}?\b(?P<claim>averages out)\b")
+
+    def raised(text: str) -> bool:
+        return bool(find_red_flags(text, textmod.sentences(text), [flag]))
+
+    assert raised("Position bias, with billions of searches, averages out, so raw clicks are fine.")
+    # "cancels out" is one content word, "cancel": as a phrasing it would match "cancelled orders"
+    assert not raised("Cancelled orders are out of the label; the bias is measured.")
+    assert not raised("The bias never averages out with more traffic.")  # the claim group is negated
+    # a negation elsewhere in the sentence is not the claim's: "but ... we don't need to model it"
+    assert raised("People raise position bias, but at our traffic the bias averages out and we don't model it.")
+    assert not raised("Noise averages out, and position bias is modelled.")  # the bias must come first
+    assert not raised("Some think a uniform bias averages out at scale; it doesn't, the thresholds are absolute.")
+
+
+def test_a_pattern_that_is_not_a_regular_expression_or_matches_nothing_is_refused():
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="not a regular expression"):
+        _pattern_flag(r"bias (averages")
+    with pytest.raises(ValidationError, match="empty string"):
+        _pattern_flag(r"(?:bias)?")

@@ -13,6 +13,7 @@ here must be added there too (tests/test_schema_light.py checks they agree).
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
@@ -129,11 +130,28 @@ class RedFlag(_Strict):
                                 "voices candidates write in; the flag must catch each (checked by tests).")
     counterparts: list[str] = Field(default_factory=list, description="Correct sentences near the claim "
                                     "(its fix, its negation); the flag must spare each (checked by tests).")
+    patterns: list[str] = Field(default_factory=list, description="Regular expressions (case-insensitive, "
+                                "matched within a sentence) for a claim whose small words carry it, which a "
+                                "phrasing's content words cannot hold ('averages out'); `needs`, `unless` and a "
+                                "negating clause apply as for phrasings, the negation to the group named 'claim' "
+                                "when there is one.")
 
     @field_validator("phrasings")
     @classmethod
     def _phrasings_not_blank(cls, value: list[str]) -> list[str]:
         return _non_blank(value, "phrasings")
+
+    @field_validator("patterns")
+    @classmethod
+    def _patterns_compile(cls, value: list[str]) -> list[str]:
+        for pattern in _non_blank(value, "patterns"):
+            try:
+                compiled = re.compile(pattern, re.IGNORECASE)
+            except re.error as err:
+                raise ValueError(f"pattern {pattern!r} is not a regular expression: {err}") from None
+            if compiled.search(""):
+                raise ValueError(f"pattern {pattern!r} matches an empty string")
+        return value
 
 
 class Pitfall(RedFlag):

@@ -177,7 +177,7 @@ class Concept(_Content):
 
 class RedFlag(_Content):
     __slots__ = _fields = ("id", "claim", "phrasings", "penalty", "why", "fix", "unless", "needs", "when",
-                           "examples", "counterparts")
+                           "examples", "counterparts", "patterns")
     id: str
     claim: str
     phrasings: list[str]
@@ -189,6 +189,7 @@ class RedFlag(_Content):
     when: Literal["asserted", "dismissed"]
     examples: list[str]
     counterparts: list[str]
+    patterns: list[str]
 
 
 class Pitfall(RedFlag):

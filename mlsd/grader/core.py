@@ -543,7 +543,7 @@ def find_red_flags(answer: str, sents: list[textmod.Sentence], red_flags: list[R
     for flag in red_flags:
         if flag.id in raised_ids:
             continue  # a flag raised once is one claim, however many of its phrasings match
-        if not any(textmod.phrase_term_set(p) <= everything for p in flag.phrasings):
+        if not flag.patterns and not any(textmod.phrase_term_set(p) <= everything for p in flag.phrasings):
             continue  # no phrasing can match: its unless words need not be looked for
         # "split users at random for the A/B test" is right: those words give another sense
         # an entry of several words ("log loss") needs all of them, not any one ("log" alone spares nothing)
@@ -561,11 +561,54 @@ def find_red_flags(answer: str, sents: list[textmod.Sentence], red_flags: list[R
             found = match_dismissal(answer, sents, flag.phrasings, skip)
         else:
             found = match_phrasings(answer, sents, flag.phrasings, respect_negation=True, skip=skip)
+            if found is None and flag.patterns:
+                found = match_patterns(answer, sents, flag.patterns, skip)
         if found is not None:
             raised.append((flag, found))
             raised_ids.add(flag.id)
             taken.add(found.sentence_index)
     return raised
+
+
+def match_patterns(answer: str, sents: list[textmod.Sentence], patterns: list[str],
+                   skip: frozenset[int] = frozenset()) -> _Match | None:
+    """The first match of a red flag's regular expressions whose clause does not negate it ("the bias
+    averages out" is the claim, "the bias does not average out" its rejection), as for a phrasing."""
+    for index, sentence in enumerate(sents):
+        if index in skip or not sentence.tokens:
+            continue
+        for pattern in patterns:
+            for found in _compiled(pattern).finditer(answer, sentence.start, sentence.start + len(sentence.text)):
+                # the group named "claim", when there is one, is what a negation must reach ("averages
+                # out"), not the subject named before it ("position bias, but ... averages out")
+                group = "claim" if "claim" in found.re.groupindex and found.group("claim") else 0
+                span = _token_span(sentence, found.start(group), found.end(group))
+                if span is None:
+                    continue
+                # and only up to the claim: what follows it in its clause is its consequence, which a
+                # wrong answer often denies ("the bias averages out and we don't need to model it")
+                upto = textmod.Sentence(answer[sentence.start : sentence.tokens[span[1]].end], sentence.start,
+                                        sentence.tokens[: span[1] + 1])
+                after = answer[sentence.tokens[span[1]].end :][:80]  # a ";" ends a sentence here, not a refutation
+                if not is_negated(answer, upto, span) and not _REFUTED.match(after):
+                    return _Match(_evidence(answer, sentence, span), index, 1.0)
+    return None
+
+
+# "some think the bias cancels out; it doesn't": the claim stated to be refuted in the next clause
+_REFUTED = re.compile(r"[^.!?;:,]{0,30}[;:,\u2013\u2014-]+\s*(?:but\s+)?(?:it|that|this|they)\s+(?:does\s*n[o']t|do\s*n[o']t|"
+                      r"won'?t|will\s+not|is\s*n[o']t|are\s*n[o']t|never|cannot|can'?t)\b", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=None)
+def _compiled(pattern: str) -> re.Pattern:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+def _token_span(sentence: textmod.Sentence, start: int, end: int) -> tuple[int, int] | None:
+    """The first and last token of the sentence inside the characters start..end of the answer."""
+    inside = [i for i, t in enumerate(sentence.tokens) if t.end > start and t.start < end]
+    return (inside[0], inside[-1]) if inside else None
 
 
 # ------------------------------------------------------------- scoring
