@@ -270,7 +270,7 @@ LIST_ITEM_TERMS = 3
 _LEADING = frozenset("the a an then also maybe just all".split())  # "the NDCG", "then bandits"
 LIST_RUN = 4
 LIST_RUN_CREDIT = 0.3
-SURE_READ_CREDIT = 0.8  # what a certain reading of the concept model earns (see model_read_share)
+SURE_READ_CREDIT = 0.9  # what a certain reading of the concept model earns (see model_read_share)
 
 
 def _listed_tokens(answer: str, sentence: textmod.Sentence) -> frozenset[int]:
@@ -936,7 +936,9 @@ def model_read_share(probability: float) -> float:
     """The share of a concept's points the concept model's reading of a sentence earns: a soft hit's
     share at the model's threshold, rising to SURE_READ_CREDIT as it becomes certain, never a phrasing's
     full credit (dev sets: plain-English strong answers 0.80 -> 0.81, vague 0.173 -> 0.176; at 1.0,
-    vague and wrong answers gained as much as strong ones)."""
+    vague and wrong answers gained as much as strong ones). Since elaboration counts every sentence
+    (a vague answer's few words keep it low), 0.7 rising to 0.9 for soft hits and readings alike: dev
+    mean Spearman 0.880 -> 0.881, plain-English strong 0.81 -> 0.82, vague 0.171 -> 0.175."""
     sureness = (probability - concept_model.THRESHOLD) / (1 - concept_model.THRESHOLD)
     return soft.CREDIT + (SURE_READ_CREDIT - soft.CREDIT) * max(0.0, min(1.0, sureness))
 

@@ -20,7 +20,7 @@ from mlsd.content.schema import Rubric
 
 MIN_CUES = 2  # one rare word is a mention, not an idea
 THRESHOLD = 6  # summed rarity (nats) of the cues one sentence holds: about three rare words
-CREDIT = 0.6  # share of the concept's points a soft hit earns: less than saying it plainly
+CREDIT = 0.7  # share of the concept's points a soft hit earns: less than saying it plainly
 
 
 _CACHE: dict = {}
