@@ -56,7 +56,11 @@ SPLITS = {"ctr_red_flag_lines.txt": SIXTH, "fraud_red_flag_lines.txt": SIXTH, "s
           **{f"{name}_red_flag_lines_{r}.txt": SEVENTH_R3 for name in CASES for r in ("r4", "r5")},
           # round 6 (thirteenth session: 4 W lines, each a fluent sentence of an answer, then 2 C lines):
           # the polished W line (2nd) and the C line that rejects the practice by name or uses its words rightly (2nd)
-          **{f"{name}_red_flag_lines_r6.txt": ({1}, {1}) for name in CASES}}
+          **{f"{name}_red_flag_lines_r6.txt": ({1}, {1}) for name in CASES},
+          # round 4 of the shared pitfalls (fifteenth session: 6 W lines, from a bare plan step to a claim among
+          # correct details, then 3 C lines): the W line that gives the claim as a reason (2nd) and the C
+          # line that rejects the practice by name (2nd)
+          "shared_red_flag_lines_r4.txt": ({1}, {1})}
 C_REG = 2.0
 MIN_LINES = 2
 HARD_NEGATIVE_WEIGHT = 2.0  # C lines are written to share their W lines' words: the contrast to learn
@@ -163,7 +167,7 @@ def training_lines(case_id: str, catalog) -> Lines:
         # the model answer states the step's ideas correctly, one sentence at a time
         train += [(s.text, claim_model.OK) for s in textmod.sentences(step.model_answer or "") if s.tokens]
     for name in (*(f"{case_id}_red_flag_lines{r}.txt" for r in ("", "_r2", "_r3", "_r4", "_r5", "_r6")),
-                 *(f"shared_red_flag_lines{r}.txt" for r in ("", "_r2", "_r3"))):
+                 *(f"shared_red_flag_lines{r}.txt" for r in ("", "_r2", "_r3", "_r4"))):
         path = LINES / name
         if not path.exists():
             continue
