@@ -896,3 +896,13 @@ def test_ideas_explained_score_above_the_same_ideas_only_named(catalog):
     sents = sentences(explained)
     assert elaboration(sents, 1) == 1.0
     assert 1 - ELABORATION_SHARE <= elaboration(sentences("calibration."), 5) < 0.8
+
+
+def test_a_bullet_line_explains_its_idea_in_fewer_words_than_a_sentence():
+    from mlsd.grader.core import elaboration
+
+    lines = ["pinball loss at q=0.9 for the promise", "coverage near 90% checked per slice, rain and peak"]
+    notes = sentences("\n".join(f"- {line}" for line in lines))
+    prose = sentences(". ".join(lines) + ".")
+    assert len(notes) == len(prose) == 2
+    assert elaboration(prose, 3) < elaboration(notes, 3) <= 1.0

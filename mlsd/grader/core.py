@@ -31,6 +31,8 @@ DEPTH_WORDS = 40  # content words at which an answer is long enough to show a de
 ELABORATION_PER_IDEA = 18  # content words, per idea credited, to explain it rather than name it
 ELABORATION_WORDS = 120  # and never more than this in all: a long answer's ideas need not each get a paragraph
 ELABORATION_SHARE = 0.4  # what an answer that only names its ideas loses at most
+NOTE_CONCISION = 0.5  # how much less a bullet line needs to say to explain its idea (see elaboration)
+_BULLET = re.compile(r"\s*(?:[-*>\u2022\u2013]|\d+[.)])\s")  # "- ", "* ", "• ", "1. ", "2) " at the line's start
 CONCEPTS_PER_SENTENCE = 3
 LISTED_CREDIT = 0.3  # what a concept beyond CONCEPTS_PER_SENTENCE in one sentence keeps: it was listed
 OFF_TOPIC_CAP = 0.0  # a good answer to another problem says nothing about this one
@@ -670,6 +672,12 @@ def elaboration(said: list[textmod.Sentence], ideas: int) -> float:
     left strong and solid answers tied at the top, 39% of their pairs misordered; now 22%.)"""
     content = sum(1 for sentence in said for t in sentence.tokens if t.raw not in FUNCTION_WORDS)
     target = min(ELABORATION_WORDS, ELABORATION_PER_IDEA * ideas)
+    # a bullet line packs its idea into fewer words than a spoken sentence ("pinball loss at q=0.9 ->
+    # P90; check coverage ~90% by slice"): terse notes are not a list of names (dev sets: whiteboard
+    # strong answers on v11, v2, v4, v5 0.62, 0.80, 0.80, 0.76 -> 0.73, 0.93, 0.87, 0.82; mean
+    # Spearman 0.882 -> 0.883)
+    bullets = sum(1 for sentence in said if _BULLET.match(sentence.text))
+    target *= 1 - NOTE_CONCISION * bullets / max(1, len(said))
     return 1 - ELABORATION_SHARE + ELABORATION_SHARE * min(1.0, content / target)
 
 
