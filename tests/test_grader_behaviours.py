@@ -906,3 +906,6 @@ def test_a_bullet_line_explains_its_idea_in_fewer_words_than_a_sentence():
     prose = sentences(". ".join(lines) + ".")
     assert len(notes) == len(prose) == 2
     assert elaboration(prose, 3) < elaboration(notes, 3) <= 1.0
+    # a bullet list of names relates nothing: no small word, number or equation, no concision
+    names = sentences("- XLM-R / mBERT / LLaMA\n- transformers -> CLIP -> ViT")
+    assert elaboration(names, 3) == elaboration(sentences("XLM-R / mBERT / LLaMA. transformers -> CLIP -> ViT."), 3)
