@@ -90,8 +90,9 @@ def _held_r5(concept: str, n: int, ordinal: int) -> bool:
     return n == 1  # the written plain-English line of each concept, and each step's 2nd vague line
 
 
-def _held_r6(concept: str, n: int, ordinal: int) -> bool:
-    # the mechanism-in-everyday-words line of every other concept, and each step's 2nd vague line
+def _held_first_of_every_other(concept: str, n: int, ordinal: int) -> bool:
+    # the first line of every other concept (round 6: the mechanism in everyday words; round 8: plain
+    # English), and each step's 2nd vague line
     return n == 1 if concept == "-" else n == 0 and ordinal % 2 == 0
 
 
@@ -100,15 +101,10 @@ def _held_r7(concept: str, n: int, ordinal: int) -> bool:
     return n == 1 if concept == "-" else n == 2 and ordinal % 2 == 0
 
 
-def _held_r8(concept: str, n: int, ordinal: int) -> bool:
-    # the plain-English line of every other concept, and each step's 2nd vague line
-    return n == 1 if concept == "-" else n == 0 and ordinal % 2 == 0
-
-
 # which concept lines were held out, by file (see drill_lines/README.md); other files serve whole
 CONCEPT_FILES = {"concept_lines.txt": None, "concept_lines_r3.txt": _held_r3, "plain_lines.txt": None,
-                 "concept_lines_r5.txt": _held_r5, "concept_lines_r6.txt": _held_r6, "concept_lines_r7.txt": _held_r7,
-                 "concept_lines_r8.txt": _held_r8}
+                 "concept_lines_r5.txt": _held_r5, "concept_lines_r6.txt": _held_first_of_every_other,
+                 "concept_lines_r7.txt": _held_r7, "concept_lines_r8.txt": _held_first_of_every_other}
 
 
 # lines that state an idea through the wrong practice it avoids ("if we dropped cancelled orders, the
