@@ -199,3 +199,33 @@ def test_a_sentence_about_another_steps_subject_is_read_whole_only():
     assert concept_model.likely_concepts("recs", "requirements", sentence) != []
     about = functools.partial(topics.about_another_step, "requirements")
     assert concept_model.likely_concepts("recs", "requirements", sentence, about_another_step=about) == []
+
+
+def test_a_sentence_split_into_tokens_reads_as_its_text_does_for_the_topic_check():
+    from mlsd.grader import text as textmod
+    from mlsd.grader.topic import model_for
+
+    topics = model_for(load_catalog().case("recs"))
+    monitoring = ("After launch I would watch the inputs and the predictions for drift, wait for the delayed labels "
+                  "to measure live quality, retrain on a regular cadence, and alert the on-call engineer.")
+    [sentence] = textmod.sentences(monitoring)
+    for step_id in ("requirements", "monitoring"):
+        assert topics.about_another_step(step_id, sentence) == topics.about_another_step(step_id, monitoring)
+    terms = textmod.content_terms(sentence.tokens)
+    assert topics.similarities("monitoring", terms) == topics.similarities("monitoring", monitoring)
+
+
+def test_a_step_is_read_by_a_softmax_over_its_own_classes(toy_model):
+    # the same as every class's probability, renormalised over the step's classes and "none"
+    from mlsd.grader import sparse_model
+
+    model = concept_model.load("toy")
+    found = frozenset({"care", "cheap"})
+    full = dict(zip(model["classes"], sparse_model.probabilities(model, found)))
+    step = concept_model._given_step(model, "model", found)
+    assert set(step) == {"none", "reranker", "baseline"}
+    total = full["none"] + full["model/reranker"] + full["model/baseline"]
+    for concept_id, p in step.items():
+        name = concept_id if concept_id == "none" else "model/" + concept_id
+        assert p == pytest.approx(full[name] / total, rel=1e-12)
+    assert step["reranker"] > step["none"]  # "care" says the re-ranker

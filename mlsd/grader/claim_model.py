@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from mlsd.grader import sparse_model
+from mlsd.grader import memo, sparse_model
 from mlsd.grader import text as textmod
 
 MODEL_DIR = Path(__file__).with_name("data") / "claim_model"  # <case>.json.gz, one per case
@@ -46,11 +46,17 @@ def features(text: str, tokens: "tuple[textmod.Token, ...] | None" = None, offse
     a clause, and each stem said after a negation in its clause again as "neg_" + stem, so that
     "the order is not all that matters" reads apart from "all that matters is the order".
     `tokens` (with character offsets `offset` past the start of `text`): the sentence already split."""
+    return _features(text, tuple(textmod.tokens(text)) if tokens is None else tokens, offset)
+
+
+@functools.lru_cache(maxsize=4096)
+def _features(text: str, tokens: "tuple[textmod.Token, ...]", offset: int) -> frozenset[str]:
+    # cached: both learned readers, and the claim reader once per flag set, read the same sentence
     out: set[str] = set()
     previous = None
     negated = False
     last_end = 0
-    for token in textmod.tokens(text) if tokens is None else tokens:
+    for token in tokens:
         start, end = token.start - offset, token.end - offset
         gap = text[last_end:start]
         last_end = end
@@ -84,6 +90,20 @@ def has_model(case_id: str) -> bool:
     return load(case_id) is not None
 
 
+_SHARES: dict = {}
+
+
+def _shares(model: dict, found: frozenset[str]) -> list[float]:
+    """Each class's probability for these features; kept per model, since a sentence is read for the
+    step's own flags and again for the other steps' flags."""
+    seen = memo.by_identity(_SHARES, (model,), dict)
+    if found not in seen:
+        if len(seen) >= 4096:
+            seen.clear()  # bounded: a long session reads many sentences once each
+        seen[found] = sparse_model.probabilities(model, found)
+    return seen[found]
+
+
 def likely_flag(case_id: str, sentence: "str | textmod.Sentence", allowed: frozenset[str],
                 threshold: float = THRESHOLD) -> tuple[str, float] | None:
     """The flag id among `allowed` the sentence most likely claims, with the probability that it makes
@@ -93,7 +113,7 @@ def likely_flag(case_id: str, sentence: "str | textmod.Sentence", allowed: froze
         return None
     classes = model["classes"]
     found = features(sentence) if isinstance(sentence, str) else features(sentence.text, sentence.tokens, sentence.start)
-    shares = sparse_model.probabilities(model, found)
+    shares = _shares(model, found)
     candidates = [i for i, name in enumerate(classes) if name != OK and name in allowed]
     if not candidates:
         return None

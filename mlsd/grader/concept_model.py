@@ -21,7 +21,7 @@ import functools
 from typing import Callable
 from pathlib import Path
 
-from mlsd.grader import claim_model, sparse_model
+from mlsd.grader import claim_model, memo, sparse_model
 from mlsd.grader import text as textmod
 
 MODEL_DIR = Path(__file__).with_name("data") / "concept_model"  # <case>.json.gz, one per case
@@ -57,10 +57,10 @@ def has_model(case_id: str) -> bool:
 
 
 def likely_concepts(case_id: str, step_id: str, sentence: "str | textmod.Sentence",
-                    about_another_step: "Callable[[str], bool] | None" = None) -> list[tuple[str, float]]:
+                    about_another_step: "Callable[[textmod.Sentence], bool] | None" = None) -> list[tuple[str, float]]:
     """(concept id, probability given the step) of each concept of `step_id` the sentence states with
     probability at least THRESHOLD, most likely first; [] when the case has no model.
-    `about_another_step(text)`: whether a sentence is plainly about another step's subject; such a
+    `about_another_step(sentence)`: whether a sentence is plainly about another step's subject; such a
     sentence is read whole only."""
     model = load(case_id)
     if model is None:
@@ -69,7 +69,7 @@ def likely_concepts(case_id: str, step_id: str, sentence: "str | textmod.Sentenc
              else claim_model.features(sentence.text, sentence.tokens, sentence.start))
     likely = {c: p for c, p in _given_step(model, step_id, found).items() if c != NONE and p >= THRESHOLD}
     if (not isinstance(sentence, str) and len(sentence.tokens) >= LONG_SENTENCE
-            and not (about_another_step and about_another_step(sentence.text))):
+            and not (about_another_step and about_another_step(sentence))):
         # each line the model learned from states one idea, so a long sentence that states two or three
         # splits its probability among them and earns none; each clause is read on its own as well,
         # unless the sentence is about another step: a clause alone loses what the sentence is about
@@ -84,9 +84,21 @@ def likely_concepts(case_id: str, step_id: str, sentence: "str | textmod.Sentenc
 
 
 def _given_step(model: dict, step_id: str, found) -> dict[str, float]:
-    """Concept id (or NONE) -> probability given the step."""
-    prefix = step_id + "/"
-    step = [(name, p) for name, p in zip(model["classes"], sparse_model.probabilities(model, found))
-            if name.startswith(prefix) or name == NONE]
-    total = sum(p for _, p in step) or 1.0
-    return {name.removeprefix(prefix): p / total for name, p in step}
+    """Concept id (or NONE) -> probability given the step: a softmax over the step's classes alone."""
+    indices, names = _step_classes(model, step_id)
+    logits = sparse_model.logits(model, found)
+    return dict(zip(names, sparse_model.softmax([logits[i] for i in indices])))
+
+
+_STEP_CLASSES: dict = {}
+
+
+def _step_classes(model: dict, step_id: str) -> tuple[list[int], list[str]]:
+    """The indices of a step's classes (and NONE) in the model, with their concept ids; kept per model."""
+    per_step = memo.by_identity(_STEP_CLASSES, (model,), dict)
+    if step_id not in per_step:
+        prefix = step_id + "/"
+        chosen = [(i, name.removeprefix(prefix)) for i, name in enumerate(model["classes"])
+                  if name.startswith(prefix) or name == NONE]
+        per_step[step_id] = ([i for i, _ in chosen], [name for _, name in chosen])
+    return per_step[step_id]

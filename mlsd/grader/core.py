@@ -550,10 +550,13 @@ def find_red_flags(answer: str, sents: list[textmod.Sentence], red_flags: list[R
         # "split users at random for the A/B test" is right: those words give another sense
         # an entry of several words ("log loss") needs all of them, not any one ("log" alone spares nothing)
         # and its small words count too: "on top" is not "top", "late for many" is not "late"
-        unless = [found for found in map(_entry_words, flag.unless) if found.terms]
+        # (only entries whose words are all in the answer can be said in one of its sentences)
+        unless = [found for found in map(_entry_words, flag.unless) if found.terms and found.terms <= everything]
         # a claim with a context ("scores are probabilities as they are", said of a model trained on
         # SMOTE) is made only by a sentence that names it: said of plain logistic regression it is true
         needs = [found for found in map(_entry_words, flag.needs) if found.terms]
+        if needs and not any(found.terms <= everything for found in needs):
+            continue  # its context is said nowhere
         # one wrong sentence is one wrong claim: a sentence that raised a flag raises no other (a shared
         # pitfall that says the same as a case's flag adds nothing), but this flag may be said elsewhere
         skip = frozenset(i for i, s in enumerate(sents)
@@ -772,6 +775,8 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
     wrong_only = frozenset(wrong_sentences)
     # (buzzword prose too: "a holistic, AI-driven drift framework" names drift to sound modern)
     skip = wrong_only | tone.sentences_without_credit(answer, [(s.start, s.start + len(s.text)) for s in sents])
+    # what the topic checks read: the answer's content terms, from the tokens already split
+    topic_terms = textmod.content_terms(t for s in sents for t in s.tokens)
     for concept in rubric.concepts:
         found = match_phrasings(answer, sents, concept.phrasings, respect_negation=False, skip=skip)
         if found is None and skip != wrong_only:
@@ -869,7 +874,7 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
         # the same concepts named in words that fit any problem ("ask about latency and scale,
         # align on success metrics") are what an interviewer calls vague: this case's own words
         # (its entities, numbers, constraints) are what make a requirement or a design specific
-        specific = min(1.0, specificity(step_id, answer) / SPECIFIC_SIMILARITY) ** 0.5
+        specific = min(1.0, specificity(step_id, topic_terms) / SPECIFIC_SIMILARITY) ** 0.5
         if specific < 0.995:
             score *= specific
             notes.append(_ANY_PROBLEM)
@@ -878,7 +883,7 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
         # prose that engages with the step's subject in general terms ("clarify
         # scale, latency and scope") shows more than a list of terms or nothing;
         # it never earns more than ENGAGEMENT_CREDIT, so a higher score skips it
-        engaged = ENGAGEMENT_CREDIT * prose * depth * relevance(step_id, answer)
+        engaged = ENGAGEMENT_CREDIT * prose * depth * relevance(step_id, topic_terms)
         if engaged > score:
             notes[:] = [note for note in notes if note != _ANY_PROBLEM]  # the note below says it
             notes.append("On the right subject but in general terms: name concrete choices, numbers and why.")
@@ -929,7 +934,7 @@ def grade_rubric(case_id: str, step_id: str, rubric: Rubric, text: str, level: s
         score -= sweeping
         parts.append(ScorePart("tone", f"- {round(sweeping * 100)} pts: sweeping claims", score))
     if topic_check is not None:
-        other = topic_check(step_id, answer)
+        other = topic_check(step_id, topic_terms)
         if other is not None:
             notes.append(f"This reads like an answer about another problem ({other}); answer for this case.")
             score = min(score, OFF_TOPIC_CAP)

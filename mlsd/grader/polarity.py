@@ -350,6 +350,8 @@ def is_dismissed(answer: str, sentence: textmod.Sentence, span: Span) -> bool:
         return True
 
     def near_dismiss_word(i: int) -> bool:
+        if toks[i].raw not in DISMISS_WORDS:
+            return False  # (what follows only ever turns a dismissive word into none)
         # "we cannot ignore cold start": a denied dismissal is the opposite of one
         if i > 0 and _is_denial(toks[i - 1]) or i > 1 and _is_denial(toks[i - 2]) and toks[i - 1].raw in ("be", "afford"):
             return False

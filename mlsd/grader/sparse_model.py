@@ -35,13 +35,22 @@ def read_case(folder: Path, case_id: str) -> dict | None:
     return None if "/" in case_id else read(case_file(folder, case_id))
 
 
-def probabilities(model: dict, features) -> list[float]:
-    """Each class's probability for a sentence with these features, in the order of model["classes"]."""
-    logits = list(model["intercept"])
+def logits(model: dict, features) -> list[float]:
+    """Each class's logit for a sentence with these features, in the order of model["classes"]."""
+    out = list(model["intercept"])
     weights = model["weights"]
     for feature in features:
         for index, weight in weights.get(feature, ()):
-            logits[index] += weight
+            out[index] += weight
+    return out
+
+
+def probabilities(model: dict, features) -> list[float]:
+    """Each class's probability for a sentence with these features, in the order of model["classes"]."""
+    return softmax(logits(model, features))
+
+
+def softmax(logits: list[float]) -> list[float]:
     top = max(logits)
     exps = [math.exp(v - top) for v in logits]
     total = sum(exps)

@@ -117,10 +117,12 @@ def raw_words(text: str) -> list[tuple[str, int, int]]:
     return [(_NOTE_NEGATIONS.get(word, word), start, end) for word, start, end in found]
 
 
-def _canonicalise(words: list[tuple[str, int, int]], aliases: dict[str, str] | None = None) -> list[Token]:
+def _canonicalise(words: list[tuple[str, int, int]], aliases: dict[str, str] | None = None,
+                  offset: int = 0) -> list[Token]:
     """Replace known multi-word phrases and abbreviations by one canonical term.
 
-    `aliases` maps misspelt words to the rubric word they were meant to be.
+    `aliases` maps misspelt words to the rubric word they were meant to be; `offset` is added to
+    every token's character offsets.
     """
     stems = [stem(aliases.get(w, w) if aliases else w) for w, _, _ in words]
     tokens: list[Token] = []
@@ -133,14 +135,14 @@ def _canonicalise(words: list[tuple[str, int, int]], aliases: dict[str, str] | N
             key = tuple(stems[i : i + length])
             term = CANONICAL_PHRASES.get(key)
             if term is not None:
-                start, end = words[i][1], words[i + length - 1][2]
+                start, end = words[i][1] + offset, words[i + length - 1][2] + offset
                 tokens.append(Token(term, start, end, " ".join(w for w, _, _ in words[i : i + length])))
                 i += length
                 matched = True
                 break
         if not matched:
             w, s, e = words[i]
-            tokens.append(Token(stems[i], s, e, w))
+            tokens.append(Token(stems[i], s + offset, e + offset, w))
             i += 1
     return tokens
 
@@ -155,6 +157,12 @@ for _key in CANONICAL_PHRASES:
 
 def tokens(text: str, aliases: dict[str, str] | None = None) -> list[Token]:
     return _canonicalise(raw_words(text), aliases)
+
+
+def content_terms(tokens) -> tuple[str, ...]:
+    """The terms of these tokens that say what a text is about (no stopwords, no single letters):
+    what the topic model compares."""
+    return tuple(t.term for t in tokens if t.raw not in STOPWORDS and len(t.term) > 1)
 
 
 def within_one_edit(a: str, b: str) -> bool:
@@ -344,7 +352,7 @@ def sentences(text: str, aliases: dict[str, str] | None = None) -> list[Sentence
     out: list[Sentence] = []
     for lo, hi in _segments(text):
         piece = text[lo:hi]
-        toks = tuple(Token(t.term, t.start + lo, t.end + lo, t.raw) for t in tokens(piece, aliases))
+        toks = tuple(_canonicalise(raw_words(piece), aliases, lo))
         if toks:
             out.append(Sentence(piece, lo, toks))
     return out

@@ -13,6 +13,7 @@ buzzwords beyond the first two ("cloud-native microservices on Kubernetes, obser
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _NEGATION = r"(?:not|never|\w+n't|cannot)"
 _VALUE = r"(?:needs?|needed|necessary|matters?|concerns?|important|required|worth|care|bother)"
@@ -75,9 +76,15 @@ STACK_BUZZ_FREE = 2  # per answer, plus one per 300 words
 STACK_BUZZ_SENTENCE = 3  # a sentence naming this many earns no concept credit
 
 
+@lru_cache(maxsize=16)
+def _found(pattern: re.Pattern, text: str) -> tuple[tuple[int, str], ...]:
+    """(start, words) of each match; cached, since a grade asks per sentence and of the whole answer."""
+    return tuple((m.start(), m.group(0)) for m in pattern.finditer(text))
+
+
 def stack_buzz(text: str) -> list[str]:
     """Tool and architecture buzzwords named in the text ("Kubernetes", "service mesh", "MLOps")."""
-    return [m.group(0) for m in _STACK_BUZZ.finditer(text)]
+    return [word for _, word in _found(_STACK_BUZZ, text)]
 
 
 def stack_buzz_penalty(found: list[str], words: int = 0) -> float:
@@ -121,7 +128,7 @@ def dismissal_penalty(found: list[str]) -> float:
 
 def filler(answer: str) -> list[str]:
     """Corporate filler words in the answer ("leverage", "holistic", "state-of-the-art")."""
-    return [m.group(0) for m in _FILLER.finditer(answer)]
+    return [word for _, word in _found(_FILLER, answer)]
 
 
 def filler_penalty(found: list[str], words: int = 0) -> float:
@@ -161,8 +168,9 @@ def sentences_without_credit(answer: str, spans: list[tuple[int, int]]) -> set[i
                     break
         return counts
 
-    found = set(inside([m.start() for m in _FILLER.finditer(answer)]))
-    found |= {i for i, n in inside([m.start() for m in _STACK_BUZZ.finditer(answer)]).items() if n >= STACK_BUZZ_SENTENCE}
+    found = set(inside([start for start, _ in _found(_FILLER, answer)]))
+    found |= {i for i, n in inside([start for start, _ in _found(_STACK_BUZZ, answer)]).items()
+              if n >= STACK_BUZZ_SENTENCE}
     for index in inside([m.start() for m in _DISMISSAL_CUE.finditer(answer)]):
         if index not in found and _waves_away(answer[spans[index][0] : spans[index][1]]):
             found.add(index)

@@ -34,7 +34,14 @@ FOCUSED_SIMILARITY = 0.15  # cosine with the pooled step profile of an answer th
 def _terms(text: str) -> tuple[str, ...]:
     # cached: one grade asks for the same answer's terms up to three times
     # (enough text? similar to which case? on which step?)
-    return tuple(t.term for t in textmod.tokens(text) if t.raw not in textmod.STOPWORDS and len(t.term) > 1)
+    return textmod.content_terms(textmod.tokens(text))
+
+
+Text = "str | tuple[str, ...]"  # an answer, or its content terms already read (see content_terms)
+
+
+def _terms_of(text: Text) -> tuple[str, ...]:
+    return _terms(text) if isinstance(text, str) else text
 
 
 def _step_text(case: Case, step_id: str) -> str:
@@ -105,7 +112,7 @@ class TopicModel:
         norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
         return {t: v / norm for t, v in vec.items() if v > 0}
 
-    def step_relevance(self, step_id: str, text: str) -> float:
+    def step_relevance(self, step_id: str, text: Text) -> float:
         """How much the answer talks about this step's subject, whatever the case: 0 to 1.
 
         Cosine with the step's pooled profile, relative to the best-matching
@@ -114,31 +121,32 @@ class TopicModel:
         """
         return _relevance(self._step_similarities(text), step_id)
 
-    def about_another_step(self, step_id: str, text: str) -> bool:
-        """Whether the text is plainly about another step's subject and hardly about this one's
-        (monitoring prose given to requirements); plain English, about no step's vocabulary, is not."""
-        sims = self._step_similarities(text)
+    def about_another_step(self, step_id: str, text: "str | textmod.Sentence") -> bool:
+        """Whether the text (or a sentence already split into tokens) is plainly about another step's
+        subject and hardly about this one's (monitoring prose given to requirements); plain English,
+        about no step's vocabulary, is not."""
+        sims = self._step_similarities(text if isinstance(text, str) else textmod.content_terms(text.tokens))
         return _relevance(sims, step_id) < ELSEWHERE_OWN and any(
             _relevance(sims, other) >= ELSEWHERE_OTHER for other in sims if other != step_id)
 
-    def _step_similarities(self, text: str) -> dict[str, float]:
-        """Cosine of the text with each step's pooled profile."""
-        vec = self._weigh(Counter(_terms(text)), self.step_idf)
+    def _step_similarities(self, text: Text) -> dict[str, float]:
+        """Cosine of the text (or its content terms) with each step's pooled profile."""
+        vec = self._weigh(Counter(_terms_of(text)), self.step_idf)
         return {sid: sum(v * profile.get(t, 0.0) for t, v in vec.items())
                 for sid, profile in self.step_profiles.items()}
 
-    def similarities(self, step_id: str, text: str) -> dict[str, float]:
+    def similarities(self, step_id: str, text: Text) -> dict[str, float]:
         """Cosine similarity of the answer to each case's profile of this step."""
-        vec = self._vector(Counter(_terms(text)))
+        vec = self._vector(Counter(_terms_of(text)))
         out: dict[str, float] = {}
         for (case_id, sid), profile in self.profiles.items():
             if sid == step_id:
                 out[case_id] = sum(v * profile.get(t, 0.0) for t, v in vec.items())
         return out
 
-    def belongs_elsewhere(self, case_id: str, step_id: str, text: str, margin: float = OFF_TOPIC_MARGIN) -> str | None:
+    def belongs_elsewhere(self, case_id: str, step_id: str, text: Text, margin: float = OFF_TOPIC_MARGIN) -> str | None:
         """The id of another case this answer fits clearly better, or None."""
-        if len(set(_terms(text))) < MIN_TERMS:
+        if len(set(_terms_of(text))) < MIN_TERMS:
             return None  # too little text to tell one problem's vocabulary from another's
         plain, robust = self._similarities(step_id, text)
         own = plain.get(case_id, 0.0)
@@ -153,13 +161,13 @@ class TopicModel:
             return best
         return None
 
-    def robust_similarities(self, step_id: str, text: str) -> dict[str, float]:
+    def robust_similarities(self, step_id: str, text: Text) -> dict[str, float]:
         """Like `similarities`, but the single term that adds most counts at most as much as the rest."""
         return self._similarities(step_id, text)[1]
 
-    def _similarities(self, step_id: str, text: str) -> tuple[dict[str, float], dict[str, float]]:
+    def _similarities(self, step_id: str, text: Text) -> tuple[dict[str, float], dict[str, float]]:
         """(plain, robust) cosine similarity of the answer to each case's profile of this step."""
-        vec = self._vector(Counter(_terms(text)))
+        vec = self._vector(Counter(_terms_of(text)))
         plain: dict[str, float] = {}
         robust: dict[str, float] = {}
         for (case_id, sid), profile in self.profiles.items():
