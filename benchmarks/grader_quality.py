@@ -45,11 +45,12 @@ DEFAULT_FILES = [SHARED / "graded_answers.jsonl", SHARED / "voices_answers.jsonl
                  ROOT / "benchmarks" / "data" / "v12_heldout_answers.jsonl",
                  ROOT / "benchmarks" / "data" / "v12_newer_heldout_answers.jsonl",
                  ROOT / "benchmarks" / "data" / "v13_newer_heldout_answers.jsonl",
-                 ROOT / "benchmarks" / "data" / "v14_heldout_answers.jsonl"]
+                 ROOT / "benchmarks" / "data" / "v14_heldout_answers.jsonl",
+                 ROOT / "benchmarks" / "data" / "v15_heldout_answers.jsonl"]
 HELD_OUT = {"v2_heldout_answers.jsonl", "v3_heldout_answers.jsonl", "v6_heldout_answers.jsonl",
             "v9_heldout_answers.jsonl", "v10_heldout_answers.jsonl", "v11_heldout_answers.jsonl",
             "v12_heldout_answers.jsonl", "v12_newer_heldout_answers.jsonl",
-            "v13_newer_heldout_answers.jsonl", "v14_heldout_answers.jsonl"}  # opened only to report (see data/README.md)
+            "v13_newer_heldout_answers.jsonl", "v14_heldout_answers.jsonl", "v15_heldout_answers.jsonl"}  # opened only to report (see data/README.md)
 
 
 def print_report(report: Report, level: str) -> None:
