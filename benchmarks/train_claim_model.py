@@ -60,7 +60,10 @@ SPLITS = {"ctr_red_flag_lines.txt": SIXTH, "fraud_red_flag_lines.txt": SIXTH, "s
           # round 4 of the shared pitfalls (fifteenth session: 6 W lines, from a bare plan step to a claim among
           # correct details, then 3 C lines): the W line that gives the claim as a reason (2nd) and the C
           # line that rejects the practice by name (2nd)
-          "shared_red_flag_lines_r4.txt": ({1}, {1})}
+          "shared_red_flag_lines_r4.txt": ({1}, {1}),
+          # round 7 (sixteenth session: the flags added that session, 6 W lines in six voices, then 3 C lines):
+          # the whiteboard and plain-English W lines (2nd and 5th) and the C line that rejects the practice by name (2nd)
+          **{f"{name}_red_flag_lines_r7.txt": ({1, 4}, {1}) for name in CASES}}
 C_REG = 2.0
 MIN_LINES = 2
 HARD_NEGATIVE_WEIGHT = 2.0  # C lines are written to share their W lines' words: the contrast to learn
@@ -168,7 +171,7 @@ def training_lines(case_id: str, catalog) -> Lines:
             train += [(t, claim_model.OK) for t in (*concept.phrasings, concept.hint, concept.why) if t]
         # the model answer states the step's ideas correctly, one sentence at a time
         train += [(s.text, claim_model.OK) for s in textmod.sentences(step.model_answer or "") if s.tokens]
-    for name in (*(f"{case_id}_red_flag_lines{r}.txt" for r in ("", "_r2", "_r3", "_r4", "_r5", "_r6")),
+    for name in (*(f"{case_id}_red_flag_lines{r}.txt" for r in ("", "_r2", "_r3", "_r4", "_r5", "_r6", "_r7")),
                  *(f"shared_red_flag_lines{r}.txt" for r in ("", "_r2", "_r3", "_r4"))):
         path = LINES / name
         if not path.exists():
