@@ -36,6 +36,7 @@ DEFAULT_FILES = [SHARED / "graded_answers.jsonl", SHARED / "voices_answers.jsonl
                  ROOT / "benchmarks" / "data" / "v11_dev_answers.jsonl",
                  ROOT / "benchmarks" / "data" / "v12_newer_dev_answers.jsonl",
                  ROOT / "benchmarks" / "data" / "v13_newer_dev_answers.jsonl",
+                 ROOT / "benchmarks" / "data" / "v16_dev_answers.jsonl",
                  ROOT / "benchmarks" / "data" / "v2_heldout_answers.jsonl",
                  ROOT / "benchmarks" / "data" / "v3_heldout_answers.jsonl",
                  ROOT / "benchmarks" / "data" / "v6_heldout_answers.jsonl",
