@@ -107,7 +107,8 @@ def _held_r7(concept: str, n: int, ordinal: int) -> bool:
 # which concept lines were held out, by file (see drill_lines/README.md); other files serve whole
 CONCEPT_FILES = {"concept_lines.txt": None, "concept_lines_r3.txt": _held_r3, "plain_lines.txt": None,
                  "concept_lines_r5.txt": _held_r5, "concept_lines_r6.txt": _held_first_of_every_other,
-                 "concept_lines_r7.txt": _held_r7, "concept_lines_r8.txt": _held_first_of_every_other}
+                 "concept_lines_r7.txt": _held_r7, "concept_lines_r8.txt": _held_first_of_every_other,
+                 "concept_lines_r9.txt": _held_first_of_every_other}
 
 
 # lines that state an idea through the wrong practice it avoids ("if we dropped cancelled orders, the
